@@ -1,0 +1,103 @@
+# ss — attested execution toolkit.  One Makefile for everything.
+#
+#   make               libss.a and the five tools, in build/
+#   make check         C unit tests + bats suites; last line "N passed, N failed"
+#   make check SAN=1   the same under ASan+UBSan (objects in build/san/)
+#   make install       PREFIX=/usr/local DESTDIR=  binaries, man pages, completions
+#   make bench | fuzz | demo | clean
+#
+# WERROR=1 turns warnings into errors (CI sets it).
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+
+CC      ?= cc
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+PKGS    := tss2-esys tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 libcjson libcurl
+
+ifeq ($(SAN),1)
+BUILD   := build/san
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SANLD   := -fsanitize=address,undefined
+else
+BUILD   := build
+OPT     := -O2 -g -D_FORTIFY_SOURCE=2
+SANLD   :=
+endif
+
+WARN    := -Wall -Wextra -Wformat=2 -Wvla -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+HARDEN  := -fstack-protector-strong -fstack-clash-protection -fPIE -fcf-protection
+CPPFLAGS += -D_GNU_SOURCE -DSS_VERSION='"$(VERSION)"' -Icommon
+CFLAGS  ?=
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(HARDEN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS ?=
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
+LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+TOOLS   := $(patsubst cmd/%.c,%,$(wildcard cmd/ss-*.c))
+LIB_SRC := $(wildcard common/*.c)
+LIB_OBJ := $(patsubst common/%.c,$(BUILD)/common/%.o,$(LIB_SRC))
+BINS    := $(addprefix $(BUILD)/bin/,$(TOOLS))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FAKES   := $(patsubst tests/fakes/%.c,$(BUILD)/tests/fakes/%,$(wildcard tests/fakes/*.c))
+
+.PHONY: all check unit bats install uninstall clean bench fuzz demo deps
+.DELETE_ON_ERROR:
+
+all: $(BINS)
+
+$(BUILD)/libss.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/common/%.o: common/%.c $(wildcard common/ss/*.h) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/%: cmd/%.c $(BUILD)/libss.a $(wildcard common/ss/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libss.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
+
+$(BUILD)/tests/fakes/%: tests/fakes/%.c $(BUILD)/libss.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
+
+# Build dependencies: installed by scripts/bootstrap when pkg-config cannot find them.
+deps:
+	@pkg-config --exists $(PKGS) || scripts/bootstrap
+
+check: deps $(BINS) $(UNITS) $(FAKES)
+	@scripts/run-tests $(BUILD)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
+	for t in $(TOOLS); do \
+	    install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
+	    install -m 0644 completions/zsh/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
+	done
+
+uninstall:
+	for t in $(TOOLS); do \
+	    rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
+	          $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
+	done
+	rm -f $(DESTDIR)$(MANDIR)/man7/ss.7
+
+clean:
+	rm -rf build

@@ -1,0 +1,76 @@
+/* Reading capped input, writing stdout with checked flushes, and files
+ * written atomically (never half-written, never silently replaced). */
+#ifndef SS_IO_H
+#define SS_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ss/buf.h"
+#include "ss/err.h"
+
+/* Read all of fd (up to cap bytes; more is SS_EINPUT "'name': larger than ...").
+ * name is how messages call the input, e.g. "standard input". */
+int ss_read_fd(int fd, const char *name, size_t cap, ss_buf *out, ss_err *err);
+/* Read a file ("-" is standard input), refusing symlinks' targets only if
+ * the caller asks through ss_read_fd; plain files here. */
+int ss_read_path(const char *path, size_t cap, ss_buf *out, ss_err *err);
+
+/* Write everything, retrying short writes and EINTR. */
+int ss_write_all(int fd, const void *p, size_t n, ss_err *err);
+
+/* Standard output.  Writes are buffered in whole lines and flushed when the
+ * buffer fills and by ss_stdout_flush(), which every tool calls before
+ * exiting 0 or 1: a failed flush is "write standard output: ..." (SS_EIO). */
+int ss_stdout_write(const void *p, size_t n, ss_err *err);
+int ss_stdout_flush(ss_err *err);
+/* Drop what is buffered and not yet written (on an error exit, so stdout
+ * stays empty or ends at a complete record). */
+void ss_stdout_discard(void);
+
+/* Write path atomically: a temporary file in the same directory, fsynced,
+ * renamed over path, directory fsynced.  Replaces an existing file. */
+int ss_file_replace(const char *path, const void *p, size_t n, mode_t mode, ss_err *err);
+/* As ss_file_replace, but an existing path (file, directory or symlink,
+ * dangling or not) is left untouched and reported as SS_EIO
+ * "'path' already exists".  The temporary file is created
+ * O_EXCL|O_NOFOLLOW and linked into place, so the final name appears
+ * complete or not at all. */
+int ss_file_create(const char *path, const void *p, size_t n, mode_t mode, ss_err *err);
+/* fsync a directory (after creating, renaming or unlinking in it). */
+int ss_fsync_dir(const char *dir, ss_err *err);
+/* The directory part of path ("." when none), into out. */
+void ss_dirname(const char *path, char *out, size_t outlen);
+
+/* JSONL reader: lines up to max_line bytes, the last one may lack '\n'. */
+typedef struct ss_lines {
+	int fd;
+	const char *name;
+	size_t max_line;
+	ss_buf buf;
+	size_t start;
+	size_t lineno;  /* of the line last returned, from 1 */
+	bool eof;
+} ss_lines;
+
+void ss_lines_init(ss_lines *r, int fd, const char *name, size_t max_line);
+/* line and len: the next line without its '\n'; returns SS_OK with
+ * *line == NULL at the end of input. */
+int ss_lines_next(ss_lines *r, const char **line, size_t *len, ss_err *err);
+void ss_lines_free(ss_lines *r);
+
+/* Progress on stderr for long-running modes, only when stderr is a
+ * terminal: "label: N done (R/s)", redrawn at most a few times a second. */
+typedef struct ss_progress {
+	bool on;
+	const char *label;
+	unsigned long long count;
+	double start, last;
+} ss_progress;
+
+void ss_progress_start(ss_progress *p, const char *label);
+void ss_progress_add(ss_progress *p, unsigned long long n);
+void ss_progress_end(ss_progress *p);
+
+#endif

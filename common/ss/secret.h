@@ -1,0 +1,44 @@
+/* Secret bytes: in locked memory that is excluded from core dumps and wiped
+ * before it is released; secret files that only their owner can read. */
+#ifndef SS_SECRET_H
+#define SS_SECRET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ss/err.h"
+
+typedef struct ss_secret {
+	unsigned char *p;
+	size_t len;
+	size_t maplen; /* 0: nothing allocated */
+} ss_secret;
+
+#define SS_SECRET_INIT { NULL, 0, 0 }
+
+/* Page-aligned anonymous mapping, mlock()ed when the limit allows,
+ * MADV_DONTDUMP, zero-filled. */
+int ss_secret_alloc(ss_secret *s, size_t len, ss_err *err);
+/* Wipe, unlock, unmap; safe on an empty secret and twice. */
+void ss_secret_free(ss_secret *s);
+
+/* Read a whole secret file: a regular file (symlinks refused), no access
+ * for group or others, between min and max bytes, read exactly (a trailing
+ * newline is part of the secret).  Violations are SS_EINPUT. */
+int ss_secret_read_file(const char *path, size_t min, size_t max, ss_secret *out, ss_err *err);
+/* The same from an inherited descriptor (pipe or file) until EOF. */
+int ss_secret_read_fd(int fd, size_t min, size_t max, ss_secret *out, ss_err *err);
+/* Parse "--x-fd N" values: a descriptor number that is open. */
+int ss_parse_fd(const char *opt, const char *s, int *fd, ss_err *err);
+
+/* A new file, mode 0600, complete or absent (see ss_file_create); an
+ * existing path is SS_EIO and stays untouched. */
+int ss_secret_write_file(const char *path, const void *p, size_t n, ss_err *err);
+/* Write to an inherited descriptor and close it. */
+int ss_secret_write_fd(int fd, const void *p, size_t n, ss_err *err);
+
+/* Constant-time equality for secrets, bindings and MACs. */
+bool ss_ct_equal(const void *a, const void *b, size_t n);
+void ss_wipe(void *p, size_t n);
+
+#endif
