@@ -1,0 +1,116 @@
+#include "ss/quote.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ss/json.h"
+
+static bool pcr_index(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (!s[0] || (s[0] == '0' && s[1]) || strlen(s) > 2)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v >= SS_PCR_COUNT)
+		return false;
+	*out = v;
+	return true;
+}
+
+int ss_quote_parse(const cJSON *obj, const char *where, bool with_type, ss_quote *q, ss_err *err)
+{
+	static const char *const typed[] = { "type", "ak_name", "pcr_bank", "pcrs", "attest_b64",
+					     "signature_b64", NULL };
+	const char *bank;
+	const cJSON *pcrs;
+	char pw[64];
+	int rc;
+
+	memset(q, 0, sizeof *q);
+	if (!cJSON_IsObject(obj))
+		return ss_err_set(err, SS_EINPUT, "%s: expected an object", where && *where ? where : "quote");
+	if (with_type && (rc = ss_json_type(obj, "ss.quote.v1", err)))
+		return rc;
+	if ((rc = ss_json_only(obj, where, with_type ? typed : typed + 1, err)) ||
+	    (rc = ss_json_hex(obj, where, "ak_name", 0, q->ak_name, sizeof q->ak_name,
+			      &q->ak_name_len, err)) ||
+	    (rc = ss_json_string(obj, where, "pcr_bank", &bank, err)) ||
+	    (rc = ss_json_object(obj, where, "pcrs", &pcrs, err)))
+		return rc;
+	q->sel.hash = ss_hash_by_name(bank);
+	if (!q->sel.hash)
+		return ss_err_set(err, SS_EINPUT, "member '%s%spcr_bank': unknown bank '%s'",
+				  where && *where ? where : "", where && *where ? "." : "", bank);
+	if (q->ak_name_len < 2 + 20)
+		return ss_err_set(err, SS_EINPUT, "member '%s%sak_name' is too short for a TPM name",
+				  where && *where ? where : "", where && *where ? "." : "");
+	snprintf(pw, sizeof pw, "%s%spcrs", where && *where ? where : "", where && *where ? "." : "");
+	for (const cJSON *c = pcrs->child; c; c = c->next) {
+		unsigned idx;
+		if (!pcr_index(c->string, &idx))
+			return ss_err_set(err, SS_EINPUT, "member '%s': '%s' is not a PCR index 0-23",
+					  pw, c->string);
+		if ((rc = ss_json_hex(pcrs, pw, c->string, q->sel.hash->size, q->pcr[idx],
+				      SS_MAX_DIGEST, NULL, err)))
+			return rc;
+		q->sel.mask |= 1u << idx;
+	}
+	if (!q->sel.mask)
+		return ss_err_set(err, SS_EINPUT, "member '%s' is empty", pw);
+	if ((rc = ss_json_b64(obj, where, "attest_b64", &q->attest, err)) ||
+	    (rc = ss_json_b64(obj, where, "signature_b64", &q->sig, err))) {
+		ss_quote_free(q);
+		return rc;
+	}
+	return SS_OK;
+}
+
+cJSON *ss_quote_to_json(const ss_quote *q, bool with_type)
+{
+	cJSON *o = ss_json_new_object(), *pcrs;
+	char idx[4];
+
+	if (with_type)
+		ss_json_add_string(o, "type", "ss.quote.v1");
+	ss_json_add_hex(o, "ak_name", q->ak_name, q->ak_name_len);
+	ss_json_add_string(o, "pcr_bank", q->sel.hash->name);
+	pcrs = ss_json_add_object(o, "pcrs");
+	for (unsigned i = 0; i < SS_PCR_COUNT; i++)
+		if (q->sel.mask & (1u << i)) {
+			snprintf(idx, sizeof idx, "%u", i);
+			ss_json_add_hex(pcrs, idx, q->pcr[i], q->sel.hash->size);
+		}
+	ss_json_add_b64(o, "attest_b64", q->attest.data, q->attest.len);
+	ss_json_add_b64(o, "signature_b64", q->sig.data, q->sig.len);
+	return o;
+}
+
+void ss_quote_free(ss_quote *q)
+{
+	ss_buf_free(&q->attest);
+	ss_buf_free(&q->sig);
+}
+
+int ss_pcr_composite(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
+		     uint8_t *out, ss_err *err)
+{
+	const EVP_MD *md = ss_md_for_alg(sel->hash->tpm_alg);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	if (!ctx)
+		ss_oom();
+	ok = md && EVP_DigestInit_ex(ctx, md, NULL) == 1;
+	for (unsigned i = 0; ok && i < SS_PCR_COUNT; i++)
+		if (sel->mask & (1u << i))
+			ok = EVP_DigestUpdate(ctx, pcr[i], sel->hash->size) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? SS_OK : ss_err_ssl(err, "PCR composite digest");
+}

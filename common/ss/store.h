@@ -1,0 +1,72 @@
+/* The control plane's and runner's embedded store: one file per record in
+ * the state directory, grouped in kinds (subdirectories), written
+ * atomically and fsynced; no server.
+ *
+ *   <state>/<kind>/<key>      one record (usually a JSON document)
+ *   <state>/audit.jsonl       append-only decision log
+ *
+ * Keys are identifiers or hex ([A-Za-z0-9._:-], not starting with '.'),
+ * so a key can never name a path outside its kind.  Moving a record from
+ * one kind to another is rename(2): of two concurrent moves exactly one
+ * succeeds, which is how a challenge is consumed once. */
+#ifndef SS_STORE_H
+#define SS_STORE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "ss/buf.h"
+#include "ss/err.h"
+
+typedef struct ss_store {
+	char dir[PATH_MAX];
+	int lock_fd; /* -1 when not held */
+} ss_store;
+
+/* Resolve the state directory (see ss/state.h) and create it. */
+int ss_store_open(ss_store *st, const char *state_opt, ss_err *err);
+void ss_store_close(ss_store *st);
+
+/* Write a record.  exclusive: an existing record is SS_EIO "already exists"
+ * and stays as it was.  mode 0600 for secrets, 0644 otherwise (the
+ * directory is 0700 either way). */
+int ss_store_put(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
+		 bool exclusive, ss_err *err);
+/* Read a record (capped at 1 MiB).  *found = false when absent (SS_OK). */
+int ss_store_get(ss_store *st, const char *kind, const char *key, ss_buf *out, bool *found,
+		 ss_err *err);
+/* Read and strictly parse a JSON record. */
+int ss_store_get_json(ss_store *st, const char *kind, const char *key, cJSON **out,
+		      bool *found, ss_err *err);
+bool ss_store_exists(ss_store *st, const char *kind, const char *key);
+/* Remove; *found = false when it was not there. */
+int ss_store_remove(ss_store *st, const char *kind, const char *key, bool *found, ss_err *err);
+/* Atomically move kind_from/key to kind_to/key; *moved = false when the
+ * source did not exist (someone else moved it first).  Never replaces an
+ * existing destination. */
+int ss_store_move(ss_store *st, const char *kind_from, const char *kind_to, const char *key,
+		  bool *moved, ss_err *err);
+/* Keys of a kind, sorted; free with ss_store_keys_free. */
+int ss_store_keys(ss_store *st, const char *kind, char ***keys, size_t *n, ss_err *err);
+void ss_store_keys_free(char **keys, size_t n);
+/* Path of a record, for files handled elsewhere (e.g. secret keys). */
+int ss_store_path(ss_store *st, const char *kind, const char *key, char *out, size_t outlen,
+		  ss_err *err);
+/* Modification time of a record (0 when absent). */
+long long ss_store_mtime(ss_store *st, const char *kind, const char *key);
+
+/* Serialize read-modify-write sequences across processes (flock on
+ * <state>/.lock).  Held until ss_store_unlock or close. */
+int ss_store_lock(ss_store *st, ss_err *err);
+void ss_store_unlock(ss_store *st);
+
+/* Append one JSON line to audit.jsonl (one write(2) with O_APPEND, then
+ * fsync), so concurrent writers never interleave within a line. */
+int ss_store_audit(ss_store *st, const cJSON *entry, ss_err *err);
+
+bool ss_store_valid_key(const char *key);
+
+#endif
