@@ -81,6 +81,10 @@ deps:
 check: deps $(BINS) $(UNITS) $(FAKES)
 	@scripts/run-tests $(BUILD)
 
+# Benchmarks against the baselines, side by side in one run (see bench/run).
+bench: $(BINS)
+	@bench/run $(BUILD)
+
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
