@@ -52,7 +52,10 @@ int ss_opt_parse(const ss_tool *tool, int argc, char **argv, int *cmd, int *argi
 	lo[n + 1] = (struct option){ "version", no_argument, NULL, KEY_VERSION };
 	strcat(shorts, "hV");
 
-	if (tool->cmds) {
+	if (tool->cmds && tool->cmd_optional && (argc < 2 || argv[1][0] == '-')) {
+		/* The command-less form: --help and --version are ordinary
+		 * options of it. */
+	} else if (tool->cmds) {
 		if (argc < 2) {
 			rc = ss_err_set(err, SS_EUSAGE, "missing command (try '%s --help')",
 					tool->name);
@@ -119,6 +122,11 @@ int ss_opt_parse(const ss_tool *tool, int argc, char **argv, int *cmd, int *argi
 					tool->opts[i].name, tool->cmds[*cmd].name);
 			goto out;
 		}
+		if (*cmd < 0 && tool->cmds && !(tool->opts[i].cmds & SS_NO_CMD)) {
+			rc = ss_err_set(err, SS_EUSAGE, "option '--%s' does not apply without a command",
+					tool->opts[i].name);
+			goto out;
+		}
 		if (seen[i]++ && !tool->opts[i].repeat) {
 			rc = ss_err_set(err, SS_EUSAGE, "option '--%s' given more than once",
 					tool->opts[i].name);
@@ -150,7 +158,11 @@ static void print_opt(const ss_opt *o, FILE *f)
 void ss_opt_help(const ss_tool *t, FILE *f)
 {
 	if (t->cmds) {
-		fprintf(f, "usage: %s COMMAND [OPTIONS]\n\n%s\n\nCommands:\n", t->name, t->summary);
+		if (t->cmd_optional)
+			fprintf(f, "usage: %s %s\n       ", t->name, t->synopsis);
+		else
+			fprintf(f, "usage: ");
+		fprintf(f, "%s COMMAND [OPTIONS]\n\n%s\n\nCommands:\n", t->name, t->summary);
 		for (int i = 0; t->cmds[i].name; i++)
 			fprintf(f, "  %s %s\n      %s\n", t->cmds[i].name, t->cmds[i].synopsis,
 				t->cmds[i].help);

@@ -12,6 +12,9 @@
 #include "ss/err.h"
 
 #define SS_ALL_CMDS 0xffffffffu
+/* In ss_opt.cmds: allowed in the form without a command, for a tool whose
+ * command is optional (ss_tool.cmd_optional).  At most 31 commands. */
+#define SS_NO_CMD (1u << 31)
 
 typedef struct ss_cmd {
 	const char *name;
@@ -23,7 +26,7 @@ typedef struct ss_opt {
 	const char *name; /* long name without dashes */
 	int key;          /* short option letter, or a value >= 256 */
 	const char *arg;  /* placeholder ("FILE"), NULL for a flag */
-	unsigned cmds;    /* bit i: allowed with cmds[i]; SS_ALL_CMDS: always */
+	unsigned cmds;    /* bit i: allowed with cmds[i]; SS_NO_CMD; SS_ALL_CMDS: always */
 	bool repeat;      /* may be given more than once */
 	const char *help;
 } ss_opt;
@@ -34,13 +37,17 @@ typedef struct ss_tool {
 	const char *synopsis; /* for tools without commands */
 	const ss_cmd *cmds;   /* {NULL}-terminated; NULL for a tool without commands */
 	const ss_opt *opts;   /* {NULL}-terminated; --help/--version are added */
+	/* With cmds: the tool also runs without a command (synopsis is that
+	 * form).  A first argument that is not an option must then be a
+	 * command; anything starting with '-' begins the command-less form. */
+	bool cmd_optional;
 } ss_tool;
 
 /* Called once per option given, in order. */
 typedef int (*ss_opt_fn)(void *ctx, int key, const char *arg, ss_err *err);
 
 /* Parse argv against the table.  Sets *cmd (index into cmds, -1 without
- * commands) and *argi (first operand).  --help and --version print to
+ * a command) and *argi (first operand).  --help and --version print to
  * stdout and set *done.  Usage errors are SS_EUSAGE. */
 int ss_opt_parse(const ss_tool *tool, int argc, char **argv, int *cmd, int *argi, bool *done,
 		 ss_opt_fn fn, void *ctx, ss_err *err);
