@@ -97,20 +97,34 @@ void ss_quote_free(ss_quote *q)
 	ss_buf_free(&q->sig);
 }
 
-int ss_pcr_composite(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
-		     uint8_t *out, ss_err *err)
+int ss_pcr_digest(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
+		  uint16_t hash_alg, uint8_t *out, size_t *outlen, ss_err *err)
 {
-	const EVP_MD *md = ss_md_for_alg(sel->hash->tpm_alg);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	const EVP_MD *md = ss_md_for_alg(hash_alg);
+	EVP_MD_CTX *ctx;
+	unsigned int len = 0;
 	int ok;
 
+	if (!md)
+		return ss_err_set(err, SS_EINPUT, "PCR digest: unsupported hash 0x%04x", hash_alg);
+	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		ss_oom();
-	ok = md && EVP_DigestInit_ex(ctx, md, NULL) == 1;
+	ok = EVP_DigestInit_ex(ctx, md, NULL) == 1;
 	for (unsigned i = 0; ok && i < SS_PCR_COUNT; i++)
 		if (sel->mask & (1u << i))
 			ok = EVP_DigestUpdate(ctx, pcr[i], sel->hash->size) == 1;
-	ok = ok && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) == 1;
 	EVP_MD_CTX_free(ctx);
-	return ok ? SS_OK : ss_err_ssl(err, "PCR composite digest");
+	if (!ok)
+		return ss_err_ssl(err, "PCR digest");
+	if (outlen)
+		*outlen = len;
+	return SS_OK;
+}
+
+int ss_pcr_composite(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
+		     uint8_t *out, ss_err *err)
+{
+	return ss_pcr_digest(sel, pcr, sel->hash->tpm_alg, out, NULL, err);
 }

@@ -33,8 +33,13 @@ int ss_quote_parse(const cJSON *obj, const char *where, bool with_type, ss_quote
 cJSON *ss_quote_to_json(const ss_quote *q, bool with_type);
 void ss_quote_free(ss_quote *q);
 
-/* H_bank(concatenation of the selected PCR values in index order): what a
- * quote's pcrDigest must equal.  out: sel.hash->size bytes. */
+/* H(concatenation of the selected PCR values in index order), with H the
+ * hash of the quote's SIGNING scheme (TPMS_QUOTE_INFO.pcrDigest is made with
+ * the signing hash, not the bank's).  out: EVP_MAX_MD_SIZE bytes. */
+int ss_pcr_digest(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
+		  uint16_t hash_alg, uint8_t *out, size_t *outlen, ss_err *err);
+/* ss_pcr_digest with the bank's own hash (right when the signing hash is the
+ * bank's, e.g. a sha256 bank quoted by a SHA-256 AK).  out: sel.hash->size. */
 int ss_pcr_composite(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
 		     uint8_t *out, ss_err *err);
 

@@ -1,0 +1,105 @@
+/* Verifying a TPM quote: the part of the verify checklist that concerns the
+ * quote itself, in the brief's order, stopping at the first failure.
+ *
+ *   decode (offset == length)            -> malformed_evidence
+ *   AK attributes                        -> ak_attributes
+ *   magic == TPM_GENERATED               -> bad_magic
+ *   type == ATTEST_QUOTE                 -> wrong_attest_type
+ *   scheme pinned by the AK, hash allowed, signature valid
+ *                                        -> signature_invalid / hash_not_allowed
+ *   extraData == expected (constant time)-> binding_mismatch
+ *   selection == the challenged one, values cover exactly it
+ *                                        -> pcr_selection_mismatch
+ *   H(values) == pcrDigest               -> pcr_digest_mismatch
+ *
+ * The signature is checked over the attest bytes exactly as received, never
+ * over a re-marshaled copy.  Enrollment, policy values, clock and counters
+ * are the caller's (ss/verify.h). */
+#ifndef SS_ATTEST_H
+#define SS_ATTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tss2/tss2_tpm2_types.h>
+
+#include "ss/crypto.h"
+#include "ss/err.h"
+#include "ss/pcrsel.h"
+
+/* Reason codes (the brief's checklist). */
+#define SS_R_APPROVED "approved"
+#define SS_R_MALFORMED "malformed_evidence"
+#define SS_R_UNKNOWN_CHALLENGE "unknown_challenge"
+#define SS_R_CHALLENGE_REUSED "challenge_reused"
+#define SS_R_CHALLENGE_EXPIRED "challenge_expired"
+#define SS_R_AK_NOT_ENROLLED "ak_not_enrolled"
+#define SS_R_AK_ATTRIBUTES "ak_attributes"
+#define SS_R_BAD_MAGIC "bad_magic"
+#define SS_R_WRONG_TYPE "wrong_attest_type"
+#define SS_R_SIGNATURE "signature_invalid"
+#define SS_R_HASH "hash_not_allowed"
+#define SS_R_BINDING "binding_mismatch"
+#define SS_R_SELECTION "pcr_selection_mismatch"
+#define SS_R_DIGEST "pcr_digest_mismatch"
+#define SS_R_POLICY "pcr_policy_violation"
+#define SS_R_CLOCK "clock_unsafe"
+#define SS_R_ROLLBACK "counter_rollback"
+#define SS_R_SIMULATOR "simulator_not_allowed"
+
+/* Signature hashes a policy may allow: bit (1 << i) for ss_hash_by_alg order
+ * sha1, sha256, sha384, sha512. */
+#define SS_HASH_SHA1 (1u << 0)
+#define SS_HASH_SHA256 (1u << 1)
+#define SS_HASH_SHA384 (1u << 2)
+#define SS_HASH_SHA512 (1u << 3)
+#define SS_HASH_DEFAULT (SS_HASH_SHA256 | SS_HASH_SHA384 | SS_HASH_SHA512)
+unsigned ss_hash_bit(uint16_t tpm_alg);
+
+typedef struct ss_quote_blobs {
+	TPMS_ATTEST attest;
+	TPMT_SIGNATURE sig;
+} ss_quote_blobs;
+
+/* Strict decode of marshaled TPMS_ATTEST and TPMT_SIGNATURE.  SS_EINPUT
+ * with what is wrong (the verifier reports it as malformed_evidence). */
+int ss_quote_decode(const uint8_t *attest, size_t attest_len, const uint8_t *sig, size_t sig_len,
+		    ss_quote_blobs *out, ss_err *err);
+
+typedef struct ss_quote_expect {
+	const TPMT_PUBLIC *ak;        /* the AK's public area */
+	const uint8_t *extra;         /* expected extraData (qualifying data) */
+	size_t extra_len;
+	const ss_pcrsel *selection;   /* the challenged selection; NULL: not checked */
+	const ss_pcrsel *values_sel;  /* which PCR values the evidence carries; NULL: none */
+	const uint8_t (*values)[SS_MAX_DIGEST];
+	unsigned allowed_hashes;      /* SS_HASH_* bits */
+} ss_quote_expect;
+
+typedef struct ss_quote_verdict {
+	const char *reason;           /* NULL when every check passed */
+	char detail[256];             /* one line for the audit log and stderr */
+} ss_quote_verdict;
+
+/* Run the checks from ak_attributes to pcr_digest_mismatch.  SS_OK: passed;
+ * SS_REFUSED: v->reason says which check failed; other codes: the check
+ * could not run (e.g. SS_ECRYPTO). */
+int ss_quote_verify(const uint8_t *attest_bytes, size_t attest_len, const ss_quote_blobs *q,
+		    const ss_quote_expect *e, ss_quote_verdict *v, ss_err *err);
+
+/* The AK's public key, prepared once (caching parsed keys is fair; verdicts
+ * are never cached). */
+typedef struct ss_ak_key {
+	EVP_PKEY *pkey;
+	TPMT_PUBLIC pub;
+} ss_ak_key;
+
+int ss_ak_key_init(ss_ak_key *k, const TPMT_PUBLIC *pub, ss_err *err);
+void ss_ak_key_free(ss_ak_key *k);
+/* As ss_quote_verify, with a prepared key. */
+int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss_quote_blobs *q,
+			const ss_ak_key *ak, const ss_quote_expect *e, ss_quote_verdict *v,
+			ss_err *err);
+
+#endif
