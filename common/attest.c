@@ -231,14 +231,15 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 	if (!(ss_hash_bit(shash) & e->allowed_hashes))
 		return refuse(v, SS_R_HASH, "signature hash %s is not allowed",
 			      ss_hash_by_alg(shash) ? ss_hash_by_alg(shash)->name : "(unknown)");
-	if (one_bank(&qi->pcrSelect, &bank, &mask) && !(ss_hash_bit(bank) & e->allowed_hashes))
-		return refuse(v, SS_R_HASH, "PCR bank %s is not allowed",
-			      ss_hash_by_alg(bank) ? ss_hash_by_alg(bank)->name : "(unknown)");
 	rc = check_signature(ak, &q->sig, attest_bytes, attest_len, err);
 	if (rc < 0)
 		return err ? err->code : SS_ECRYPTO;
 	if (rc == 0)
 		return refuse(v, SS_R_SIGNATURE, "the quote's signature does not verify with the AK");
+	/* The bank is judged only once the signature vouches for it. */
+	if (one_bank(&qi->pcrSelect, &bank, &mask) && !(ss_hash_bit(bank) & e->allowed_hashes))
+		return refuse(v, SS_R_HASH, "PCR bank %s is not allowed",
+			      ss_hash_by_alg(bank) ? ss_hash_by_alg(bank)->name : "(unknown)");
 
 	if (a->extraData.size != e->extra_len ||
 	    !ss_ct_equal(a->extraData.buffer, e->extra, e->extra_len))

@@ -5,8 +5,8 @@
  *   AK attributes                        -> ak_attributes
  *   magic == TPM_GENERATED               -> bad_magic
  *   type == ATTEST_QUOTE                 -> wrong_attest_type
- *   scheme pinned by the AK, hash allowed, signature valid
- *                                        -> signature_invalid / hash_not_allowed
+ *   scheme pinned by the AK, signature hash allowed, signature valid,
+ *   then the quoted bank's hash allowed  -> signature_invalid / hash_not_allowed
  *   extraData == expected (constant time)-> binding_mismatch
  *   selection == the challenged one, values cover exactly it
  *                                        -> pcr_selection_mismatch

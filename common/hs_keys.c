@@ -1,0 +1,104 @@
+/* The handshake's bindings and key schedule (see ss/handshake.h). */
+#include "ss/handshake.h"
+
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "ss/crypto.h"
+#include "ss/jcs.h"
+#include "ss/kdf.h"
+
+static int label_hash(const char *label, const cJSON *a, const void *tail, size_t taillen,
+		      const cJSON *b, uint8_t out[32], ss_err *err)
+{
+	ss_buf msg = SS_BUF_INIT;
+	int rc;
+
+	ss_buf_adds(&msg, label);
+	ss_buf_addc(&msg, 0);
+	if (!ss_jcs_write(a, &msg) || (b && !ss_jcs_write(b, &msg))) {
+		ss_buf_free(&msg);
+		return ss_err_set(err, SS_EINPUT, "document has no canonical form");
+	}
+	if (tail)
+		ss_buf_add(&msg, tail, taillen);
+	rc = ss_sha256(msg.data, msg.len, out, err);
+	ss_buf_free(&msg);
+	return rc;
+}
+
+int ss_hs_quote_binding(const cJSON *challenge_doc, const uint8_t runner_eph[SS_X25519_LEN],
+			uint8_t out[32], ss_err *err)
+{
+	return label_hash("ss-attest v1", challenge_doc, runner_eph, SS_X25519_LEN, NULL, out, err);
+}
+
+int ss_hs_session_binding(const cJSON *challenge_doc, const cJSON *evidence_doc,
+			  uint8_t out[32], ss_err *err)
+{
+	return label_hash("ss-session v1", challenge_doc, NULL, 0, evidence_doc, out, err);
+}
+
+int ss_hs_session_keys(const uint8_t shared[32], const uint8_t binding[32], ss_secret *secret,
+		       uint8_t confirmation[32], ss_err *err)
+{
+	static const char secret_info[] = "ss-session v1 secret";
+	static const char confirm_info[] = "ss-session v1 confirm";
+	uint8_t confirm_key[32];
+	int rc;
+
+	if ((rc = ss_secret_alloc(secret, SS_SESSION_SECRET_LEN, err)))
+		return rc;
+	if ((rc = ss_hkdf(shared, 32, binding, 32, secret_info, sizeof secret_info - 1, secret->p,
+			  SS_SESSION_SECRET_LEN, err)) ||
+	    (rc = ss_hkdf(shared, 32, binding, 32, confirm_info, sizeof confirm_info - 1,
+			  confirm_key, sizeof confirm_key, err)) ||
+	    (rc = ss_hmac(EVP_sha256(), confirm_key, sizeof confirm_key, binding, 32, confirmation,
+			  NULL, err)))
+		ss_secret_free(secret);
+	ss_wipe(confirm_key, sizeof confirm_key);
+	return rc;
+}
+
+int ss_x25519_keygen(ss_secret *priv, uint8_t pub[SS_X25519_LEN], ss_err *err)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+	size_t plen = SS_X25519_LEN, slen = SS_X25519_LEN;
+	int rc;
+
+	if (!k)
+		return ss_err_ssl(err, "generate X25519 key");
+	if ((rc = ss_secret_alloc(priv, SS_X25519_LEN, err)))
+		goto out;
+	if (EVP_PKEY_get_raw_private_key(k, priv->p, &slen) != 1 ||
+	    EVP_PKEY_get_raw_public_key(k, pub, &plen) != 1) {
+		ss_secret_free(priv);
+		rc = ss_err_ssl(err, "export X25519 key");
+	}
+out:
+	EVP_PKEY_free(k); /* OpenSSL wipes the private key it held */
+	return rc;
+}
+
+int ss_x25519_shared(const ss_secret *priv, const uint8_t peer[SS_X25519_LEN], uint8_t out[32],
+		     ss_err *err)
+{
+	static const uint8_t zero[32];
+	EVP_PKEY *mine = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv->p, priv->len);
+	EVP_PKEY *theirs = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, SS_X25519_LEN);
+	EVP_PKEY_CTX *ctx = mine ? EVP_PKEY_CTX_new(mine, NULL) : NULL;
+	size_t len = 32;
+	int rc = SS_OK;
+
+	if (!mine || !theirs || !ctx || EVP_PKEY_derive_init(ctx) != 1 ||
+	    EVP_PKEY_derive_set_peer(ctx, theirs) != 1 || EVP_PKEY_derive(ctx, out, &len) != 1 ||
+	    len != 32)
+		rc = ss_err_ssl(err, "X25519");
+	else if (ss_ct_equal(out, zero, 32))
+		rc = ss_err_set(err, SS_REFUSED, "X25519: the peer's key is of low order");
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(mine);
+	EVP_PKEY_free(theirs);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/* Mutual attestation between a runner and the control plane.
+ *
+ *   control plane                        runner
+ *   ss_hs_challenge  -- challenge -->    ss_hs_respond (checks the signature,
+ *                                          ephemeral X25519, TPM quote)
+ *   ss_hs_verify     <-- evidence --
+ *                    -- session -->      ss_hs_finish (checks the signature and
+ *                                          key confirmation, same secret)
+ *
+ * Bindings (the brief's contract):
+ *   extraData   = SHA-256("ss-attest v1" || 0x00 || JCS(challenge) || runner eph)
+ *   binding     = SHA-256("ss-session v1" || 0x00 || JCS(challenge) || JCS(evidence))
+ *   shared      = X25519(cp eph, runner eph)
+ *   secret      = HKDF-SHA256(shared, salt = binding, "ss-session v1 secret", 32)
+ *   confirmation= HMAC-SHA256(HKDF-SHA256(shared, binding, "ss-session v1 confirm", 32), binding)
+ * JCS(challenge) is of the whole signed challenge as issued.  The verifier
+ * recomputes extraData from the challenge it stored, never from evidence.
+ * Ephemeral private keys are deleted once used. */
+#ifndef SS_HANDSHAKE_H
+#define SS_HANDSHAKE_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "ss/challenge.h"
+#include "ss/err.h"
+#include "ss/execution.h"
+#include "ss/policy.h"
+#include "ss/secret.h"
+#include "ss/sign.h"
+#include "ss/store.h"
+#include "ss/tpm.h"
+
+#define SS_SESSION_SECRET_LEN 32
+
+int ss_hs_quote_binding(const cJSON *challenge_doc, const uint8_t runner_eph[SS_X25519_LEN],
+			uint8_t out[32], ss_err *err);
+int ss_hs_session_binding(const cJSON *challenge_doc, const cJSON *evidence_doc,
+			  uint8_t out[32], ss_err *err);
+/* secret: allocated here (32 bytes, locked). */
+int ss_hs_session_keys(const uint8_t shared[32], const uint8_t binding[32], ss_secret *secret,
+		       uint8_t confirmation[32], ss_err *err);
+
+/* X25519 with raw 32-byte keys; the private half lives in secret memory. */
+int ss_x25519_keygen(ss_secret *priv, uint8_t pub[SS_X25519_LEN], ss_err *err);
+/* Refuses an all-zero result (a low-order peer key). */
+int ss_x25519_shared(const ss_secret *priv, const uint8_t peer[SS_X25519_LEN], uint8_t out[32],
+		     ss_err *err);
+
+/* Control plane: a signed ss.challenge.v1, stored as pending with its
+ * ephemeral private key. */
+int ss_hs_challenge(ss_store *st, const ss_signer *cp, const ss_execution *exec,
+		    const ss_pcrsel *sel, int64_t ttl, int64_t now, cJSON **out, ss_err *err);
+
+typedef struct ss_hs_verifier {
+	ss_store *st;
+	const ss_signer *cp;        /* signs the session */
+	const ss_keyring *own;      /* checks the control plane's own records */
+	const ss_policy *policy;
+	int64_t now;
+} ss_hs_verifier;
+
+/* Run the checklist on one ss.evidence.v1.  SS_OK: approved; SS_REFUSED:
+ * denied.  Either way *session is the signed ss.session.v1, the challenge is
+ * consumed and the decision is in the audit log; *secret is set only when
+ * approved.  Other codes: the evidence could not be judged (e.g. SS_EINPUT
+ * for a document that is not an ss.evidence.v1). */
+int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,
+		 ss_secret *secret, ss_err *err);
+
+/* Runner: check the challenge (pinned signature, unexpired), make the
+ * ephemeral key, quote with the AK at ak_handle, keep what finish needs. */
+int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_handle,
+		  const char *runner_id, const cJSON *challenge_doc, int64_t now,
+		  cJSON **evidence, ss_err *err);
+/* Runner: check the session (pinned signature, approved, unexpired, same
+ * binding, key confirmation), derive the same secret, delete the ephemeral
+ * key.  Refusals are SS_REFUSED. */
+int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, int64_t now,
+		 ss_secret *secret, ss_err *err);
+
+/* Either side: remove pending challenges and ephemeral keys past their
+ * expiry (plus skew); *report is an ss.gc.v1 summary. */
+int ss_hs_gc(ss_store *st, int64_t now, int64_t skew, cJSON **report, ss_err *err);
+
+#endif
