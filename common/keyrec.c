@@ -1,0 +1,191 @@
+#include "ss/keyrec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ss/crypto.h"
+#include "ss/enc.h"
+#include "ss/jcs.h"
+#include "ss/json.h"
+#include "ss/timefmt.h"
+
+static const char *const members[] = {
+	"type", "key_id", "kind", "purpose", "public_key_pem", "execution_id", "tenant_id",
+	"operator_id", "session_binding_hash", "context_hash", "derived_at", NULL
+};
+
+int ss_keyrec_from_key(ss_keyrec *r, const ss_execkey *k, const ss_execution *e,
+		       ss_key_kind kind, const char *purpose, const unsigned char *binding,
+		       int64_t derived_at, ss_err *err)
+{
+	memset(r, 0, sizeof *r);
+	memcpy(r->key_id, k->key_id, sizeof r->key_id);
+	r->kind = kind;
+	snprintf(r->purpose, sizeof r->purpose, "%s", purpose);
+	snprintf(r->execution_id, sizeof r->execution_id, "%s", e->execution_id);
+	snprintf(r->tenant_id, sizeof r->tenant_id, "%s", e->tenant_id);
+	snprintf(r->operator_id, sizeof r->operator_id, "%s", e->operator_id);
+	if (binding) {
+		r->has_binding = true;
+		memcpy(r->session_binding_hash, binding, sizeof r->session_binding_hash);
+	}
+	memcpy(r->context_hash, k->context_hash, sizeof r->context_hash);
+	r->derived_at = derived_at;
+	return ss_keymat_export(kind, k->okm, r->public_key_pem, NULL, err);
+}
+
+static int copy_id(const cJSON *doc, const char *name, char out[SS_ID_MAX], ss_err *err)
+{
+	const char *s;
+	int rc;
+
+	if ((rc = ss_json_id(doc, "", name, &s, err)))
+		return rc;
+	snprintf(out, SS_ID_MAX, "%s", s);
+	return SS_OK;
+}
+
+/* The PEM must be a public key of the kind, spelled as we write it, so one
+ * key has one record. */
+static int parse_public_pem(const cJSON *doc, ss_keyrec *r, ss_err *err)
+{
+	int type = ss_keymat_pkey_type(r->kind);
+	const char *pem;
+	EVP_PKEY *pkey = NULL;
+	ss_buf canon = SS_BUF_INIT;
+	int rc;
+
+	if ((rc = ss_json_string_or_null(doc, "", "public_key_pem", &pem, err)))
+		return rc;
+	if (!type) {
+		if (pem)
+			return ss_err_set(err, SS_EINPUT,
+					  "member 'public_key_pem' must be null for kind '%s'",
+					  ss_key_kind_name(r->kind));
+		return SS_OK;
+	}
+	if (!pem)
+		return ss_err_set(err, SS_EINPUT, "member 'public_key_pem' must be a string for kind '%s'",
+				  ss_key_kind_name(r->kind));
+	if (ss_pkey_from_public_pem(pem, strlen(pem), &pkey, err) ||
+	    EVP_PKEY_get_id(pkey) != type) {
+		EVP_PKEY_free(pkey);
+		return ss_err_set(err, SS_EINPUT, "member 'public_key_pem' is not an %s public key",
+				  ss_key_kind_name(r->kind));
+	}
+	rc = ss_pkey_public_pem(pkey, &canon, err);
+	EVP_PKEY_free(pkey);
+	if (!rc && (canon.len >= sizeof r->public_key_pem || strcmp(ss_buf_str(&canon), pem) != 0))
+		rc = ss_err_set(err, SS_EINPUT, "member 'public_key_pem' is not in canonical PEM form");
+	if (!rc)
+		memcpy(r->public_key_pem, canon.data, canon.len + 1);
+	ss_buf_free(&canon);
+	return rc;
+}
+
+int ss_keyrec_parse(const cJSON *doc, ss_keyrec *r, ss_err *err)
+{
+	const char *kind, *key_id;
+	unsigned char id_bytes[SS_KEY_ID_HEX_LEN / 2];
+	const cJSON *m;
+	size_t n;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = ss_json_type(doc, "ss.key.v1", err)) ||
+	    (rc = ss_json_only(doc, "", members, err)) ||
+	    (rc = ss_json_string(doc, "", "key_id", &key_id, err)))
+		return rc;
+	if (strlen(key_id) != SS_KEY_ID_HEX_LEN ||
+	    !ss_hex_decode(key_id, SS_KEY_ID_HEX_LEN, id_bytes, sizeof id_bytes, &n))
+		return ss_err_set(err, SS_EINPUT, "member 'key_id' must be %d lowercase hex digits",
+				  SS_KEY_ID_HEX_LEN);
+	memcpy(r->key_id, key_id, SS_KEY_ID_HEX_LEN + 1);
+	if ((rc = ss_json_string(doc, "", "kind", &kind, err)))
+		return rc;
+	if (!ss_key_kind_parse(kind, &r->kind))
+		return ss_err_set(err, SS_EINPUT,
+				  "member 'kind' must be ed25519, x25519, aes-256 or raw");
+	if ((rc = copy_id(doc, "purpose", r->purpose, err)) ||
+	    (rc = parse_public_pem(doc, r, err)) ||
+	    (rc = copy_id(doc, "execution_id", r->execution_id, err)) ||
+	    (rc = copy_id(doc, "tenant_id", r->tenant_id, err)) ||
+	    (rc = copy_id(doc, "operator_id", r->operator_id, err)) ||
+	    (rc = ss_json_member(doc, "", "session_binding_hash", &m, err)))
+		return rc;
+	if (!cJSON_IsNull(m)) {
+		if ((rc = ss_json_hex(doc, "", "session_binding_hash", 32, r->session_binding_hash,
+				      sizeof r->session_binding_hash, &n, err)))
+			return rc;
+		r->has_binding = true;
+	}
+	if ((rc = ss_json_hex(doc, "", "context_hash", 32, r->context_hash,
+			      sizeof r->context_hash, &n, err)) ||
+	    (rc = ss_json_time(doc, "", "derived_at", &r->derived_at, err)))
+		return rc;
+	return SS_OK;
+}
+
+cJSON *ss_keyrec_to_json(const ss_keyrec *r)
+{
+	cJSON *o = ss_json_new_object();
+
+	ss_json_add_string(o, "type", "ss.key.v1");
+	ss_json_add_string(o, "key_id", r->key_id);
+	ss_json_add_string(o, "kind", ss_key_kind_name(r->kind));
+	ss_json_add_string(o, "purpose", r->purpose);
+	ss_json_add_string_or_null(o, "public_key_pem",
+				   r->public_key_pem[0] ? r->public_key_pem : NULL);
+	ss_json_add_string(o, "execution_id", r->execution_id);
+	ss_json_add_string(o, "tenant_id", r->tenant_id);
+	ss_json_add_string(o, "operator_id", r->operator_id);
+	if (r->has_binding)
+		ss_json_add_hex(o, "session_binding_hash", r->session_binding_hash,
+				sizeof r->session_binding_hash);
+	else
+		ss_json_add_null(o, "session_binding_hash");
+	ss_json_add_hex(o, "context_hash", r->context_hash, sizeof r->context_hash);
+	ss_json_add_time(o, "derived_at", r->derived_at);
+	return o;
+}
+
+static void add_hex(ss_buf *out, const unsigned char *p, size_t n)
+{
+	ss_buf_addc(out, '"');
+	ss_hex_append(out, p, n);
+	ss_buf_addc(out, '"');
+}
+
+void ss_keyrec_write(const ss_keyrec *r, ss_buf *out)
+{
+	char when[SS_TIME_LEN];
+
+	ss_buf_adds(out, "{\"type\":\"ss.key.v1\",\"key_id\":");
+	ss_jcs_string(r->key_id, out);
+	ss_buf_adds(out, ",\"kind\":");
+	ss_jcs_string(ss_key_kind_name(r->kind), out);
+	ss_buf_adds(out, ",\"purpose\":");
+	ss_jcs_string(r->purpose, out);
+	ss_buf_adds(out, ",\"public_key_pem\":");
+	if (r->public_key_pem[0])
+		ss_jcs_string(r->public_key_pem, out);
+	else
+		ss_buf_adds(out, "null");
+	ss_buf_adds(out, ",\"execution_id\":");
+	ss_jcs_string(r->execution_id, out);
+	ss_buf_adds(out, ",\"tenant_id\":");
+	ss_jcs_string(r->tenant_id, out);
+	ss_buf_adds(out, ",\"operator_id\":");
+	ss_jcs_string(r->operator_id, out);
+	ss_buf_adds(out, ",\"session_binding_hash\":");
+	if (r->has_binding)
+		add_hex(out, r->session_binding_hash, sizeof r->session_binding_hash);
+	else
+		ss_buf_adds(out, "null");
+	ss_buf_adds(out, ",\"context_hash\":");
+	add_hex(out, r->context_hash, sizeof r->context_hash);
+	ss_time_format(r->derived_at, when);
+	ss_buf_adds(out, ",\"derived_at\":\"");
+	ss_buf_adds(out, when);
+	ss_buf_adds(out, "\"}");
+}
