@@ -212,6 +212,7 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 
 	v->reason = NULL;
 	v->detail[0] = 0;
+	v->signature_ok = false;
 	if (!ss_tpm_public_is_ak(&ak->pub, &why))
 		return refuse(v, SS_R_AK_ATTRIBUTES, "AK attributes: %s", why);
 	if (a->magic != TPM2_GENERATED_VALUE)
@@ -236,6 +237,7 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 		return err ? err->code : SS_ECRYPTO;
 	if (rc == 0)
 		return refuse(v, SS_R_SIGNATURE, "the quote's signature does not verify with the AK");
+	v->signature_ok = true;
 	/* The bank is judged only once the signature vouches for it. */
 	if (one_bank(&qi->pcrSelect, &bank, &mask) && !(ss_hash_bit(bank) & e->allowed_hashes))
 		return refuse(v, SS_R_HASH, "PCR bank %s is not allowed",

@@ -80,6 +80,7 @@ typedef struct ss_quote_expect {
 typedef struct ss_quote_verdict {
 	const char *reason;           /* NULL when every check passed */
 	char detail[256];             /* one line for the audit log and stderr */
+	bool signature_ok;            /* the AK's signature over the attest verified */
 } ss_quote_verdict;
 
 /* Run the checks from ak_attributes to pcr_digest_mismatch.  SS_OK: passed;
