@@ -11,9 +11,12 @@
 #define SS_TPM_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <tss2/tss2_esys.h>
 
+#include "ss/buf.h"
 #include "ss/err.h"
 
 #define SS_TPM_MAX_TRACKED 16
@@ -37,11 +40,51 @@ void ss_tpm_close(ss_tpm *t);
 
 /* Remember a transient object or session so close() flushes it. */
 void ss_tpm_track(ss_tpm *t, ESYS_TR h);
-/* Flush a tracked handle now (ESYS_TR_NONE is ignored) and set it to NONE. */
+/* Flush a tracked handle now (ESYS_TR_NONE and ESYS_TR_PASSWORD are
+ * ignored) and set it to NONE. */
 void ss_tpm_flush(ss_tpm *t, ESYS_TR *h);
 /* Forget a handle without flushing (it was made persistent, or the TPM
  * already flushed it). */
 void ss_tpm_untrack(ss_tpm *t, ESYS_TR h);
+
+/* Set the authorization value of a hierarchy (ESYS_TR_RH_OWNER,
+ * ESYS_TR_RH_ENDORSEMENT) for the commands that follow.  At most 64 bytes.
+ * ss_tpm_close() overwrites the copy that ESAPI keeps. */
+int ss_tpm_set_auth(ss_tpm *t, ESYS_TR hierarchy, const void *auth, size_t len, ss_err *err);
+
+/* Make a tracked transient object persistent at handle with the owner's
+ * authorization, then flush the transient; *persistent is its new ESAPI
+ * object.  An occupied handle is an error: nothing is ever replaced here. */
+int ss_tpm_persist(ss_tpm *t, ESYS_TR *transient, uint32_t handle, ESYS_TR *persistent,
+		   ss_err *err);
+/* Remove a persistent object (owner authorization); *persistent becomes NONE. */
+int ss_tpm_evict(ss_tpm *t, ESYS_TR *persistent, uint32_t handle, ss_err *err);
+
+/* Handles in first..last (one handle type: persistent objects, NV
+ * indices, ...), ascending, at most max of them. */
+int ss_tpm_handles(ss_tpm *t, uint32_t first, uint32_t last, uint32_t *out, size_t max,
+		   size_t *n, ss_err *err);
+/* *has: the TPM holds this persistent object or NV index. */
+int ss_tpm_has_handle(ss_tpm *t, uint32_t handle, bool *has, ss_err *err);
+
+/* The ESAPI object of a persistent handle, with its public area and
+ * qualified name (qname may be NULL).  Persistent objects are never
+ * flushed, so the handle is not tracked.  ESAPI keeps one object per TPM
+ * handle and may hand the same one to every caller: such objects are not
+ * closed one by one (that would pull one from under another user) but
+ * released together by Esys_Finalize in ss_tpm_close. */
+int ss_tpm_persistent(ss_tpm *t, uint32_t handle, ESYS_TR *tr, TPM2B_PUBLIC *pub,
+		      TPM2B_NAME *qname, ss_err *err);
+
+/* Fixed TPM properties first .. first+count-1 (TPM2_PT_*), values[i] for
+ * first+i; a property the TPM does not report reads as 0. */
+int ss_tpm_properties(ss_tpm *t, uint32_t first, uint32_t count, uint32_t *values,
+		      ss_err *err);
+
+/* The whole contents of an NV index, authorized by the index itself when
+ * its attributes allow that (TPMA_NV_AUTHREAD, empty auth), else by the
+ * owner hierarchy (TPMA_NV_OWNERREAD). */
+int ss_tpm_nv_read(ss_tpm *t, uint32_t index, ss_buf *out, ss_err *err);
 
 /* SS_ETPM with "what: <tss2-rc text>". */
 int ss_tpm_err(ss_err *err, TSS2_RC rc, const char *fmt, ...)
