@@ -16,6 +16,20 @@ void ss_jcs_string(const char *s, ss_buf *out)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t run = 0;
 
+	/* Most strings (identifiers, hex, times) need no escape: one copy.
+	 * Batch tools write several per record. */
+	while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+		run++;
+	if (!p[run]) {
+		ss_buf_reserve(out, run + 2);
+		out->data[out->len] = '"';
+		memcpy(out->data + out->len + 1, p, run);
+		out->data[out->len + 1 + run] = '"';
+		out->len += run + 2;
+		out->data[out->len] = 0;
+		return;
+	}
+	run = 0;
 	ss_buf_addc(out, '"');
 	for (;; p++) {
 		unsigned char c = *p;
