@@ -37,11 +37,12 @@ bool ss_key_kind_has_public(ss_key_kind kind)
 	return kind == SS_KEY_ED25519 || kind == SS_KEY_X25519;
 }
 
-static void member(ss_buf *out, const char *json_name, const char *value)
-{
-	ss_buf_adds(out, json_name);
-	ss_jcs_string(value, out);
-}
+/* name: a literal, with its punctuation. */
+#define MEMBER(out, name, value)                         \
+	do {                                             \
+		ss_buf_add(out, name, sizeof name - 1);  \
+		ss_jcs_string(value, out);               \
+	} while (0)
 
 /* Written directly rather than through a cJSON tree, because batch mode
  * does this once per record.  The members are in JCS order (sorted by
@@ -51,13 +52,15 @@ static void member(ss_buf *out, const char *json_name, const char *value)
 void ss_execkey_context(const ss_execution *e, ss_key_kind kind, const char *purpose,
 			ss_buf *out)
 {
-	member(out, "{\"execution\":{\"execution_id\":", e->execution_id);
-	member(out, ",\"fingerprint\":", e->fingerprint);
-	member(out, ",\"operator_id\":", e->operator_id);
-	member(out, ",\"tenant_id\":", e->tenant_id);
-	ss_buf_adds(out, ",\"type\":\"ss.execution.v1\"}");
-	member(out, ",\"kind\":", ss_key_kind_name(kind));
-	member(out, ",\"purpose\":", purpose);
+	static const char type[] = ",\"type\":\"ss.execution.v1\"}";
+
+	MEMBER(out, "{\"execution\":{\"execution_id\":", e->execution_id);
+	MEMBER(out, ",\"fingerprint\":", e->fingerprint);
+	MEMBER(out, ",\"operator_id\":", e->operator_id);
+	MEMBER(out, ",\"tenant_id\":", e->tenant_id);
+	ss_buf_add(out, type, sizeof type - 1);
+	MEMBER(out, ",\"kind\":", ss_key_kind_name(kind));
+	MEMBER(out, ",\"purpose\":", purpose);
 	ss_buf_addc(out, '}');
 }
 
