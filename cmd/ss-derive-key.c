@@ -1,0 +1,430 @@
+/* ss-derive-key: a key per execution, derived with HKDF-SHA256 from the
+ * secret of an attested session, from a root secret, or from a root that
+ * stays inside the TPM; its ss.key.v1 record on stdout, the key itself only
+ * to a file or descriptor.  The contract is in ss/execkey.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ss/err.h"
+#include "ss/execkey.h"
+#include "ss/execution.h"
+#include "ss/exectext.h"
+#include "ss/io.h"
+#include "ss/keybatch.h"
+#include "ss/json.h"
+#include "ss/keymat.h"
+#include "ss/keyrec.h"
+#include "ss/opt.h"
+#include "ss/secret.h"
+#include "ss/session.h"
+#include "ss/sign.h"
+#include "ss/state.h"
+#include "ss/timefmt.h"
+#include "ss/tpm.h"
+#include "ss/tpm_hmac.h"
+
+#define ROOT_SECRET_MAX 4096 /* read exactly; at least 32 bytes */
+#define SESSION_SECRET_LEN 32
+
+enum {
+	OPT_SESSION = 256, OPT_CP_PUB, OPT_SESSION_SECRET, OPT_ROOT_SECRET, OPT_ROOT_FD,
+	OPT_ROOT_TPM, OPT_KIND, OPT_PURPOSE, OPT_SECRET_OUT, OPT_SECRET_FD, OPT_BATCH,
+	OPT_SECRET_DIR, OPT_JOBS, OPT_HANDLE, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_OWNER_AUTH_FILE, OPT_TCTI,
+};
+
+enum { CMD_INIT_TPM_ROOT = 0 };
+#define INIT (1u << CMD_INIT_TPM_ROOT)
+#define DERIVE SS_NO_CMD
+
+static const ss_cmd cmds[] = {
+	{ "init-tpm-root", "--handle HANDLE [--auth-file FILE | --auth-fd N] [--owner-auth-file FILE]",
+	  "create an HMAC-SHA256 root inside the TPM and persist it at HANDLE" },
+	{ NULL, NULL, NULL },
+};
+
+static const ss_opt opts[] = {
+	{ "session", OPT_SESSION, "FILE", DERIVE, false,
+	  "signed ss.session.v1 whose secret is the input key" },
+	{ "cp-pub", OPT_CP_PUB, "FILE", DERIVE, true,
+	  "pinned control-plane public key (PEM; repeatable)" },
+	{ "session-secret", OPT_SESSION_SECRET, "FILE", DERIVE, false,
+	  "the session's 32-byte secret (owner-only file)" },
+	{ "root-secret", OPT_ROOT_SECRET, "FILE", DERIVE, false,
+	  "root secret file (owner-only, at least 32 bytes)" },
+	{ "root-fd", OPT_ROOT_FD, "N", DERIVE, false, "read the root secret from descriptor N" },
+	{ "root-tpm", OPT_ROOT_TPM, "HANDLE", DERIVE, false,
+	  "root kept in the TPM at persistent HANDLE" },
+	{ "kind", OPT_KIND, "KIND", DERIVE, false,
+	  "ed25519 (default), x25519, aes-256 or raw" },
+	{ "purpose", OPT_PURPOSE, "NAME", DERIVE, false,
+	  "what the key is for (identifier; default execution)" },
+	{ "secret-out", OPT_SECRET_OUT, "FILE", DERIVE, false,
+	  "write the key to a new file (0600)" },
+	{ "secret-fd", OPT_SECRET_FD, "N", DERIVE, false, "write the key to descriptor N" },
+	{ "batch", OPT_BATCH, NULL, DERIVE, false,
+	  "JSONL contexts in, JSONL ss.key.v1 records out" },
+	{ "secret-dir", OPT_SECRET_DIR, "DIR", DERIVE, false,
+	  "with --batch: one key file per key id in DIR" },
+	{ "jobs", OPT_JOBS, "N", DERIVE, false,
+	  "with --batch: threads (default: the CPUs available)" },
+	{ "handle", OPT_HANDLE, "HANDLE", INIT, false, "persistent handle for the new root" },
+	{ "auth-file", OPT_AUTH_FILE, "FILE", DERIVE | INIT, false,
+	  "the TPM root's auth value (owner-only file)" },
+	{ "auth-fd", OPT_AUTH_FD, "N", DERIVE | INIT, false,
+	  "read the TPM root's auth value from descriptor N" },
+	{ "owner-auth-file", OPT_OWNER_AUTH_FILE, "FILE", INIT, false,
+	  "owner hierarchy auth value (owner-only file)" },
+	{ "tcti", OPT_TCTI, "TCTI", DERIVE | INIT, false,
+	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI)" },
+	{ "verbose", 'v', NULL, DERIVE | INIT, false, "let tpm2-tss log to stderr" },
+	{ NULL, 0, NULL, 0, false, NULL },
+};
+
+static const ss_tool tool = {
+	"ss-derive-key",
+	"Derive a per-execution key (HKDF-SHA256) from an attested session's secret, a root\n"
+	"secret or a root kept in the TPM, and print its ss.key.v1 record.",
+	"[--session FILE --cp-pub FILE --session-secret FILE | --root-secret FILE |\n"
+	"                     --root-fd N | --root-tpm HANDLE] [--kind KIND] [--purpose NAME]\n"
+	"                     [--secret-out FILE | --secret-fd N | --batch [--secret-dir DIR]]\n"
+	"                     < EXEC.json",
+	cmds,
+	opts,
+	true,
+};
+
+struct args {
+	const char *session, *session_secret, *root_secret, *secret_out, *secret_dir;
+	const char *auth_file, *owner_auth_file, *tcti;
+	const char *cp_pub[SS_KEYRING_MAX];
+	int ncp_pub;
+	int root_fd, secret_fd, auth_fd, jobs;
+	bool has_root_tpm, has_handle, batch, verbose;
+	uint32_t root_tpm, handle;
+	ss_key_kind kind;
+	const char *purpose;
+};
+
+static int on_option(void *ctx, int key, const char *arg, ss_err *err)
+{
+	struct args *a = ctx;
+	int rc;
+
+	switch (key) {
+	case OPT_SESSION: a->session = arg; break;
+	case OPT_CP_PUB:
+		if (a->ncp_pub == SS_KEYRING_MAX)
+			return ss_err_set(err, SS_EUSAGE, "--cp-pub: at most %d keys", SS_KEYRING_MAX);
+		a->cp_pub[a->ncp_pub++] = arg;
+		break;
+	case OPT_SESSION_SECRET: a->session_secret = arg; break;
+	case OPT_ROOT_SECRET: a->root_secret = arg; break;
+	case OPT_ROOT_FD: return ss_parse_fd("--root-fd", arg, &a->root_fd, err);
+	case OPT_ROOT_TPM:
+		a->has_root_tpm = true;
+		return ss_opt_handle("--root-tpm", arg, SS_TPM_PERSISTENT_FIRST,
+				     SS_TPM_PERSISTENT_LAST, &a->root_tpm, err);
+	case OPT_KIND:
+		if (!ss_key_kind_parse(arg, &a->kind))
+			return ss_err_set(err, SS_EUSAGE,
+					  "--kind: '%.64s' is not one of ed25519, x25519, aes-256, raw",
+					  arg);
+		break;
+	case OPT_PURPOSE:
+		a->purpose = arg;
+		return ss_opt_id("--purpose", arg, err);
+	case OPT_SECRET_OUT: a->secret_out = arg; break;
+	case OPT_SECRET_FD: return ss_parse_fd("--secret-fd", arg, &a->secret_fd, err);
+	case OPT_BATCH: a->batch = true; break;
+	case OPT_SECRET_DIR: a->secret_dir = arg; break;
+	case OPT_JOBS: {
+		uint64_t n;
+		if ((rc = ss_opt_u64("--jobs", arg, 1, SS_KEYBATCH_MAX_JOBS, &n, err)))
+			return rc;
+		a->jobs = (int)n;
+		break;
+	}
+	case OPT_HANDLE:
+		a->has_handle = true;
+		return ss_opt_handle("--handle", arg, SS_TPM_PERSISTENT_FIRST,
+				     SS_TPM_PERSISTENT_LAST, &a->handle, err);
+	case OPT_AUTH_FILE: a->auth_file = arg; break;
+	case OPT_AUTH_FD: return ss_parse_fd("--auth-fd", arg, &a->auth_fd, err);
+	case OPT_OWNER_AUTH_FILE: a->owner_auth_file = arg; break;
+	case OPT_TCTI: a->tcti = arg; break;
+	case 'v': a->verbose = true; break;
+	}
+	return SS_OK;
+}
+
+/* Combinations the option table cannot express. */
+static int check_derive_args(const struct args *a, ss_err *err)
+{
+	int sources = !!a->session + !!a->root_secret + (a->root_fd >= 0) + a->has_root_tpm;
+
+	if (sources != 1)
+		return ss_err_set(err, SS_EUSAGE, "give exactly one of --session, --root-secret, "
+				  "--root-fd and --root-tpm");
+	if (a->session && !a->ncp_pub)
+		return ss_err_set(err, SS_EUSAGE, "--session needs --cp-pub");
+	if (a->session && !a->session_secret)
+		return ss_err_set(err, SS_EUSAGE, "--session needs --session-secret");
+	if (!a->session && (a->ncp_pub || a->session_secret))
+		return ss_err_set(err, SS_EUSAGE, "--%s applies only with --session",
+				  a->ncp_pub ? "cp-pub" : "session-secret");
+	if (!a->has_root_tpm && (a->auth_file || a->auth_fd >= 0 || a->tcti))
+		return ss_err_set(err, SS_EUSAGE, "--%s applies only with --root-tpm",
+				  a->auth_file ? "auth-file" : a->auth_fd >= 0 ? "auth-fd" : "tcti");
+	if (a->auth_file && a->auth_fd >= 0)
+		return ss_err_set(err, SS_EUSAGE, "give at most one of --auth-file and --auth-fd");
+	if (a->root_fd >= 0 && a->root_fd == a->secret_fd)
+		return ss_err_set(err, SS_EUSAGE, "--root-fd and --secret-fd name the same descriptor");
+	if (a->secret_out && a->secret_fd >= 0)
+		return ss_err_set(err, SS_EUSAGE, "give at most one of --secret-out and --secret-fd");
+	if (a->batch && (a->secret_out || a->secret_fd >= 0))
+		return ss_err_set(err, SS_EUSAGE,
+				  "--batch writes keys only to --secret-dir, not --%s",
+				  a->secret_out ? "secret-out" : "secret-fd");
+	if (a->batch && a->session)
+		return ss_err_set(err, SS_EUSAGE,
+				  "--batch derives from a root: a session names one execution");
+	if ((a->secret_dir || a->jobs) && !a->batch)
+		return ss_err_set(err, SS_EUSAGE, "--%s applies only with --batch",
+				  a->secret_dir ? "secret-dir" : "jobs");
+	return SS_OK;
+}
+
+/* A TPM auth value from --auth-file / --auth-fd (none: empty). */
+static int read_auth(const char *file, int fd, ss_secret *out, ss_err *err)
+{
+	int rc = SS_OK;
+
+	if (file)
+		rc = ss_secret_read_file(file, 1, SS_TPM_HMAC_AUTH_MAX, out, err);
+	else if (fd >= 0)
+		rc = ss_secret_read_fd(fd, 1, SS_TPM_HMAC_AUTH_MAX, out, err);
+	return rc;
+}
+
+/* ---- where the input key comes from ----------------------------------- */
+
+struct root {
+	ss_secret ikm;           /* session or root secret; empty for a TPM root */
+	bool has_binding;        /* a session: its binding is the salt */
+	unsigned char binding[32];
+	ss_secret prk;           /* a TPM root: PRK extracted inside the TPM */
+};
+
+static void root_free(struct root *r)
+{
+	ss_secret_free(&r->ikm);
+	ss_secret_free(&r->prk);
+	ss_wipe(r->binding, sizeof r->binding);
+}
+
+/* The session must be signed by a pinned key, approved, unexpired and name
+ * this execution; then its secret is the IKM and its binding the salt. */
+static int load_session(const struct args *a, const ss_execution *exec, struct root *r,
+			ss_err *err)
+{
+	ss_buf text = SS_BUF_INIT;
+	ss_keyring ring = { 0 };
+	cJSON *doc = NULL;
+	ss_session s;
+	int rc;
+
+	if ((rc = ss_read_path(a->session, SS_JSON_MAX_SIZE, &text, err)))
+		goto out;
+	if ((rc = ss_json_parse((const char *)text.data, text.len, &doc, err)) ||
+	    (rc = ss_session_parse(doc, &s, err))) {
+		ss_err_prefix(err, "session '%s'", a->session);
+		goto out;
+	}
+	for (int i = 0; i < a->ncp_pub; i++)
+		if ((rc = ss_keyring_add_file(&ring, a->cp_pub[i], err)))
+			goto out;
+	if ((rc = ss_session_accept(doc, &s, &ring, exec, ss_now(), err)))
+		goto out;
+	if ((rc = ss_secret_read_file(a->session_secret, SESSION_SECRET_LEN, SESSION_SECRET_LEN,
+				      &r->ikm, err)))
+		goto out;
+	r->has_binding = true;
+	memcpy(r->binding, s.binding, sizeof r->binding);
+out:
+	cJSON_Delete(doc);
+	ss_keyring_free(&ring);
+	ss_buf_free(&text);
+	return rc;
+}
+
+static int load_tpm_root(const struct args *a, struct root *r, ss_err *err)
+{
+	ss_secret auth = SS_SECRET_INIT;
+	ss_tpm t;
+	int rc;
+
+	if ((rc = read_auth(a->auth_file, a->auth_fd, &auth, err)) ||
+	    (rc = ss_secret_alloc(&r->prk, SS_HKDF_PRK_LEN, err)))
+		goto out;
+	if ((rc = ss_tpm_open(&t, a->tcti, a->verbose, err)))
+		goto out;
+	rc = ss_tpm_hmac_extract(&t, a->root_tpm, auth.p, auth.len, NULL, 0, r->prk.p, err);
+	ss_tpm_close(&t);
+out:
+	ss_secret_free(&auth);
+	return rc;
+}
+
+/* exec: the context, for a session (NULL in batch mode, which refuses
+ * sessions). */
+static int load_root(const struct args *a, const ss_execution *exec, struct root *r,
+		     ss_err *err)
+{
+	if (a->session)
+		return load_session(a, exec, r, err);
+	if (a->has_root_tpm)
+		return load_tpm_root(a, r, err);
+	if (a->root_secret)
+		return ss_secret_read_file(a->root_secret, SS_HKDF_PRK_LEN, ROOT_SECRET_MAX,
+					   &r->ikm, err);
+	return ss_secret_read_fd(a->root_fd, SS_HKDF_PRK_LEN, ROOT_SECRET_MAX, &r->ikm, err);
+}
+
+/* ---- one context ------------------------------------------------------- */
+
+static int read_context(ss_execution *exec, ss_err *err)
+{
+	ss_buf text = SS_BUF_INIT;
+	int rc;
+
+	if (!(rc = ss_read_fd(0, "standard input", SS_JSON_MAX_SIZE, &text, err)) &&
+	    (rc = ss_execution_parse_text((const char *)text.data, text.len, exec, err)))
+		ss_err_prefix(err, "read context");
+	ss_buf_free(&text);
+	return rc;
+}
+
+static int write_secret(const struct args *a, const ss_secret *s, ss_err *err)
+{
+	if (a->secret_out)
+		return ss_secret_write_file(a->secret_out, s->p, s->len, err);
+	if (a->secret_fd >= 0)
+		return ss_secret_write_fd(a->secret_fd, s->p, s->len, err);
+	return SS_OK;
+}
+
+static int derive_one(const struct args *a, ss_err *err)
+{
+	struct root r = { SS_SECRET_INIT, false, { 0 }, SS_SECRET_INIT };
+	ss_secret secret = SS_SECRET_INIT;
+	bool want_secret = a->secret_out || a->secret_fd >= 0;
+	ss_execution exec;
+	ss_execkey key;
+	ss_keyrec rec;
+	cJSON *doc;
+	int rc;
+
+	memset(&key, 0, sizeof key);
+	if ((rc = read_context(&exec, err)) || (rc = load_root(a, &exec, &r, err)))
+		goto out;
+	if (r.prk.len)
+		rc = ss_execkey_from_prk(r.prk.p, &exec, a->kind, a->purpose, &key, err);
+	else
+		rc = ss_execkey_derive(r.ikm.p, r.ikm.len, r.binding, r.has_binding ? 32 : 0, &exec,
+				       a->kind, a->purpose, &key, err);
+	if (rc)
+		goto out;
+	if ((rc = ss_keyrec_from_key(&rec, &key, &exec, a->kind, a->purpose,
+				     r.has_binding ? r.binding : NULL, ss_now(), err)))
+		goto out;
+	if (want_secret && ((rc = ss_keymat_export(a->kind, key.okm, rec.public_key_pem, &secret,
+						   err)) ||
+			    (rc = write_secret(a, &secret, err))))
+		goto out;
+	doc = ss_keyrec_to_json(&rec);
+	rc = ss_json_print_line(doc, err);
+	cJSON_Delete(doc);
+out:
+	ss_execkey_wipe(&key);
+	ss_secret_free(&secret);
+	root_free(&r);
+	return rc;
+}
+
+/* ---- batch --------------------------------------------------------------- */
+
+static int derive_batch(const struct args *a, ss_err *err)
+{
+	struct root r = { SS_SECRET_INIT, false, { 0 }, SS_SECRET_INIT };
+	ss_keybatch kb = { a->kind, a->purpose, a->secret_dir,
+			   a->jobs ? a->jobs : ss_keybatch_default_jobs() };
+	int rc;
+
+	if (a->secret_dir && (rc = ss_private_dir(a->secret_dir, err)))
+		goto out;
+	if ((rc = load_root(a, NULL, &r, err)))
+		goto out;
+	/* A software root is extracted once (EVP_KDF); a TPM root was
+	 * extracted inside the TPM. */
+	if (!r.prk.len && ((rc = ss_secret_alloc(&r.prk, SS_HKDF_PRK_LEN, err)) ||
+			   (rc = ss_hkdf_extract(NULL, 0, r.ikm.p, r.ikm.len, r.prk.p, err))))
+		goto out;
+	rc = ss_keybatch_run(&kb, r.prk.p, 0, "standard input", err);
+out:
+	root_free(&r);
+	return rc;
+}
+
+/* ---- init-tpm-root -------------------------------------------------------- */
+
+static int init_tpm_root(const struct args *a, ss_err *err)
+{
+	ss_secret auth = SS_SECRET_INIT, owner = SS_SECRET_INIT;
+	ss_tpm t;
+	int rc;
+
+	if (!a->has_handle)
+		return ss_err_set(err, SS_EUSAGE, "init-tpm-root needs --handle");
+	if (a->auth_file && a->auth_fd >= 0)
+		return ss_err_set(err, SS_EUSAGE, "give at most one of --auth-file and --auth-fd");
+	if ((rc = read_auth(a->auth_file, a->auth_fd, &auth, err)))
+		goto out;
+	if (a->owner_auth_file &&
+	    (rc = ss_secret_read_file(a->owner_auth_file, 1, 64, &owner, err)))
+		goto out;
+	if ((rc = ss_tpm_open(&t, a->tcti, a->verbose, err)))
+		goto out;
+	rc = ss_tpm_hmac_root_create(&t, a->handle, auth.p, auth.len, owner.p, owner.len, err);
+	ss_tpm_close(&t);
+out:
+	ss_secret_free(&auth);
+	ss_secret_free(&owner);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .root_fd = -1, .secret_fd = -1, .auth_fd = -1,
+			  .kind = SS_KEY_KIND_DEFAULT, .purpose = SS_PURPOSE_DEFAULT };
+	ss_err err = { 0 };
+	bool done = false;
+	int cmd = -1, argi = argc, rc;
+
+	ss_prog_init(argv[0]);
+	rc = ss_opt_parse(&tool, argc, argv, &cmd, &argi, &done, on_option, &a, &err);
+	if (!rc && done)
+		return fflush(stdout) == 0 ? SS_OK : SS_EIO;
+	if (!rc && argi < argc)
+		rc = ss_err_set(&err, SS_EUSAGE, "unexpected argument '%.200s'", argv[argi]);
+	if (!rc && cmd == CMD_INIT_TPM_ROOT)
+		rc = init_tpm_root(&a, &err);
+	else if (!rc && !(rc = check_derive_args(&a, &err)))
+		rc = a.batch ? derive_batch(&a, &err) : derive_one(&a, &err);
+	if (!rc)
+		rc = ss_stdout_flush(&err);
+	if (rc) {
+		ss_stdout_discard();
+		ss_err_print(&err);
+	}
+	return rc;
+}
