@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# AK enrollment with the RSA-2048 EK (template L-1, usable only through its
+# policy): the credential our software MakeCredential wraps is recovered by
+# the TPM itself (tpm2_activatecredential), and only a response made from
+# that very credential enrolls the AK.  Then what happens to the record:
+# replay, listing, tampering, revocation.
+
+load lib/common
+load lib/swtpm
+load lib/enroll
+
+setup_file() { enroll_suite_init "$RSA_EK" "$RSA_EK_NV" ecc; }
+teardown_file() { swtpm_fini; }
+setup() {
+	tpm_restore with-ak
+	STATE=$BATS_TEST_TMPDIR/state
+	T=$BATS_TEST_TMPDIR
+	NAME=$(ak_name_hex "$KIT")
+}
+teardown() { assert_tpm_clean; }
+
+@test "software MakeCredential activates on the TPM's RSA EK and the response enrolls the AK" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	validate_schema ss.credential-challenge.v1 "$T/ch.json"
+	activate_tpm2_tools "$T/ch.json" "$RSA_EK" "$AK" "$T/cred"
+	[ "$(stat -c %s "$T/cred")" -eq 32 ]
+	response_doc "$T/ch.json" "$T/cred" >"$T/resp.json"
+	validate_schema ss.credential-response.v1 "$T/resp.json"
+	# The proof is an HMAC keyed with the credential the TPM recovered: it
+	# verifies only if that is byte for byte the credential we wrapped.
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp.json"
+	assert_success
+	[ -z "$stderr" ]
+	echo "$output" >"$T/enr.json"
+	validate_schema ss.enrollment.v1 "$T/enr.json"
+	run jq -r '[.runner_id, .ak_name, .ak_alg, .ek_alg, .ek_issuer, .simulator, .challenge_id,
+		    .ek_certificate_sha256, .ak_public_area_b64] | join(" ")' "$T/enr.json"
+	assert_output "runner-1 $NAME ecc-p256 rsa-2048 CN=swtpm-localca true $(jq -r .challenge_id "$T/ch.json") $(sha256sum <"$KIT/ek.der" | cut -d' ' -f1) $(base64 -w0 "$KIT/ak.pub")"
+}
+
+@test "a credential one bit off does not verify, and the refused response still uses up its challenge" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	activate_tpm2_tools "$T/ch.json" "$RSA_EK" "$AK" "$T/cred"
+	cp "$T/cred" "$T/cred.bad"
+	printf '\x01' | dd of="$T/cred.bad" bs=1 seek=31 conv=notrunc 2>/dev/null
+	run cmp -s "$T/cred" "$T/cred.bad"
+	[ "$status" -eq 1 ]
+	response_doc "$T/ch.json" "$T/cred.bad" >"$T/bad.json"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/bad.json"
+	assert_failure_exact 1 "ss-attest-handshake: credential response: proof does not verify"
+	response_doc "$T/ch.json" "$T/cred" >"$T/resp.json"
+	cid=$(jq -r .challenge_id "$T/ch.json")
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp.json"
+	assert_failure_exact 1 "ss-attest-handshake: credential response: challenge '$cid' was already used"
+	run jq -r 'select(.event == "enroll-verify") | .decision + ": " + .reason' "$STATE/audit.jsonl"
+	assert_output "refused: credential response: proof does not verify
+refused: credential response: challenge '$cid' was already used"
+}
+
+@test "a replayed response is refused" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	enroll_respond "$T/ch.json" "$RSA_EK" "$AK" "$T/resp.json"
+	hs enroll-verify --key "$CP_KEY" <"$T/resp.json" >/dev/null
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp.json"
+	assert_failure_exact 1 "ss-attest-handshake: credential response: challenge '$(jq -r .challenge_id "$T/ch.json")' was already used"
+}
+
+@test "a response for another runner, another AK or an unknown challenge is refused" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	enroll_respond "$T/ch.json" "$RSA_EK" "$AK" "$T/resp.json"
+	jq -c '.runner_id = "runner-2"' "$T/resp.json" >"$T/r2.json"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/r2.json"
+	assert_failure_exact 1 "ss-attest-handshake: credential response: runner 'runner-2' is not the one challenged ('runner-1')"
+
+	enroll_challenge "$KIT" "$T/ch2.json"
+	enroll_respond "$T/ch2.json" "$RSA_EK" "$AK" "$T/resp2.json"
+	jq -c --arg n "000b$(printf '%064d' 0)" '.ak_name = $n' "$T/resp2.json" >"$T/other-ak.json"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/other-ak.json"
+	assert_failure_exact 1 "ss-attest-handshake: credential response: AK name is not the one challenged"
+
+	jq -c '.challenge_id = "no-such-challenge"' "$T/resp.json" >"$T/unknown.json"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/unknown.json"
+	assert_failure_exact 1 "ss-attest-handshake: credential response: unknown challenge 'no-such-challenge'"
+}
+
+@test "the EK public area rebuilt from the certificate and its template has the TPM's own name" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	run jq -r 'select(.event == "enroll-challenge") | .ek_template + " " + .ek_name' "$STATE/audit.jsonl"
+	assert_output "L-1 $(tpm_name "$RSA_EK")"
+}
+
+@test "enrollments prints verified records and refuses one that is tampered with or signed by another key" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	enroll_respond "$T/ch.json" "$RSA_EK" "$AK" "$T/resp.json"
+	hs enroll-verify --key "$CP_KEY" <"$T/resp.json" >"$T/enr.json"
+	run --separate-stderr hs enrollments --key "$CP_KEY"
+	assert_success
+	assert_output "$(cat "$T/enr.json")"
+	run --separate-stderr hs enrollments --cp-pub "$CP_PUB"
+	assert_success
+	echo "$output" >"$T/list.jsonl"
+	validate_schema ss.enrollment.v1 "$T/list.jsonl" --lines
+
+	cp_key "$T/other.pem"
+	openssl pkey -in "$T/other.pem" -pubout -out "$T/other.pub" 2>/dev/null
+	run --separate-stderr hs enrollments --cp-pub "$T/other.pub"
+	assert_failure_exact 1 "ss-attest-handshake: enrolled record '$NAME': signed by a key that is not pinned (key_id $(jq -r .signature.key_id "$T/enr.json"))"
+
+	jq -c '.simulator = false' "$STATE/enrolled/$NAME" >"$T/edited"
+	cp "$T/edited" "$STATE/enrolled/$NAME"
+	run --separate-stderr hs enrollments --key "$CP_KEY"
+	assert_failure_exact 1 "ss-attest-handshake: enrolled record '$NAME': signature does not verify"
+}
+
+@test "a revoked AK is no longer listed, cannot be revoked twice and never enrolls again" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	enroll_respond "$T/ch.json" "$RSA_EK" "$AK" "$T/resp.json"
+	hs enroll-verify --key "$CP_KEY" <"$T/resp.json" >"$T/enr.json"
+	# tpm2-tools print names in lowercase; an operator may paste either.
+	run --separate-stderr hs revoke "${NAME^^}"
+	assert_success
+	[ -z "$output$stderr" ]
+	run --separate-stderr hs enrollments --key "$CP_KEY"
+	assert_success
+	assert_output ""
+	run jq -c .enrollment "$STATE/revoked/$NAME"
+	assert_output "$(cat "$T/enr.json")"
+	run --separate-stderr hs revoke "$NAME"
+	assert_failure_exact 1 "ss-attest-handshake: AK '$NAME' is already revoked"
+	run --separate-stderr hs enroll-challenge --key "$CP_KEY" --identity "$KIT.json" \
+		--ek-ca "$SWTPM_CA_BUNDLE"
+	assert_failure_exact 1 "ss-attest-handshake: AK '$NAME': revoked (enroll a new AK)"
+	run jq -r 'select(.event == "revoke") | .decision' "$STATE/audit.jsonl"
+	assert_output "revoked
+refused"
+}
+
+@test "revoking an AK that was never enrolled is refused" {
+	run --separate-stderr hs revoke "$NAME"
+	assert_failure_exact 1 "ss-attest-handshake: AK '$NAME' is not enrolled"
+}
+
+@test "an enrolled AK re-enrolls for its runner and is refused for another" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	enroll_respond "$T/ch.json" "$RSA_EK" "$AK" "$T/resp.json"
+	hs enroll-verify --key "$CP_KEY" <"$T/resp.json" >/dev/null
+	enroll_challenge "$KIT" "$T/ch2.json"
+	enroll_respond "$T/ch2.json" "$RSA_EK" "$AK" "$T/resp2.json"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp2.json"
+	assert_success
+	[ "$(jq -r .challenge_id <<<"$output")" = "$(jq -r .challenge_id "$T/ch2.json")" ]
+
+	kit_copy "$KIT" "$T/kit2"
+	echo runner-2 >"$T/kit2/runner_id"
+	identity_doc "$T/kit2" >"$T/id2.json"
+	run --separate-stderr hs enroll-challenge --key "$CP_KEY" --identity "$T/id2.json" \
+		--ek-ca "$SWTPM_CA_BUNDLE"
+	assert_failure_exact 1 "ss-attest-handshake: AK '$NAME': enrolled for runner 'runner-1'"
+}
