@@ -216,9 +216,9 @@ static int check_ak(const ss_identity *id, const char *name_hex, ss_err *err)
 		return ss_err_set(err, SS_REFUSED, "AK '%s': not an RSA or NIST-curve ECC key",
 				  name_hex);
 	if (strcmp(alg, id->ak.alg) != 0)
-		return ss_err_set(err, SS_EINPUT,
-				  "member 'ak.alg' is '%s', but 'ak.public_area_b64' holds an %s key",
-				  id->ak.alg, alg);
+		return ss_err_set(err, SS_REFUSED,
+				  "AK '%s': the identity says '%s', the public area holds an %s key",
+				  name_hex, id->ak.alg, alg);
 	if (!ss_tpm_public_is_ak(&id->ak.pub.publicArea, &why))
 		return ss_err_set(err, SS_REFUSED, "AK '%s': not an attestation key: %s", name_hex,
 				  why);

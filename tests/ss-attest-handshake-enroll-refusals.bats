@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# What enroll-challenge refuses before any credential is made: EK
+# certificates that do not chain to the bundle or do not certify the EK,
+# EK templates that do not fit, AKs that are not attestation keys.  Exact
+# status and message each, nothing on stdout, and a line in the audit log.
+
+load lib/common
+load lib/swtpm
+load lib/enroll
+
+setup_file() { enroll_suite_init "$RSA_EK" "$RSA_EK_NV" ecc; }
+teardown_file() { swtpm_fini; }
+setup() {
+	tpm_restore with-ak
+	STATE=$BATS_TEST_TMPDIR/state
+	T=$BATS_TEST_TMPDIR
+	NAME=$(ak_name_hex "$KIT")
+	kit_copy "$KIT" "$T/kit"
+}
+teardown() { assert_tpm_clean; }
+
+# challenge_with KIT [BUNDLE]: run enroll-challenge on the kit's identity.
+challenge_with() {
+	identity_doc "$1" >"$1.json"
+	run --separate-stderr hs enroll-challenge --key "$CP_KEY" --identity "$1.json" \
+		--ek-ca "${2:-$SWTPM_CA_BUNDLE}"
+}
+
+# other_ca DIR: a CA of its own (key and self-signed certificate).
+other_ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=other-ca \
+		-days 2 -keyout "$1/other-ca.key" -out "$1/other-ca.pem" 2>/dev/null
+}
+
+@test "an EK certificate from another CA is refused, and the refusal is audited" {
+	other_ca "$T"
+	# The same EK key, certified by a CA the control plane does not trust.
+	openssl x509 -new -force_pubkey "$T/kit/ek.pem" -subj /CN=ek -CA "$T/other-ca.pem" \
+		-CAkey "$T/other-ca.key" -days 2 -out "$T/kit/ek-cert.pem"
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: not issued by a CA in the bundle: unable to get local issuer certificate"
+	run jq -r '[.event, .decision, .runner_id, .ak_name, .reason] | join("|")' "$STATE/audit.jsonl"
+	assert_output "enroll-challenge|refused|runner-1|$NAME|EK certificate: not issued by a CA in the bundle: unable to get local issuer certificate"
+	[ ! -d "$STATE/enroll-pending" ] || [ -z "$(ls "$STATE/enroll-pending")" ]
+
+	# The genuine certificate against a bundle of that other CA: the same.
+	challenge_with "$KIT" "$T/other-ca.pem"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: not issued by a CA in the bundle: unable to get local issuer certificate"
+}
+
+@test "the bundle must lead to a root: its root alone or its intermediate alone is not enough" {
+	root=$SWTPM_DIR/ca/swtpm-localca-rootca-cert.pem
+	issuer=$SWTPM_DIR/ca/issuercert.pem
+	challenge_with "$KIT" "$root"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: not issued by a CA in the bundle: unable to get local issuer certificate"
+	challenge_with "$KIT" "$issuer"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: not issued by a CA in the bundle: unable to get issuer certificate"
+	# Intermediate and root, in either order.
+	cat "$issuer" "$root" >"$T/bundle.pem"
+	challenge_with "$KIT" "$T/bundle.pem"
+	assert_success
+	validate_schema ss.credential-challenge.v1 <(echo "$output")
+}
+
+@test "an identity whose EK key is not the certified one is refused" {
+	tpm2_readpublic -c "$ECC_EK" -f pem -o "$T/kit/ek.pem" >/dev/null
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: certifies another key than the identity's EK"
+}
+
+@test "an identity without an EK certificate is refused" {
+	rm "$T/kit/ek-cert.pem"
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: the identity has none (ek.certificate_pem is null)"
+}
+
+@test "the EK template comes from the NV index, and must fit the certified key and the claimed algorithm" {
+	rm "$T/kit/nv_index"
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: no NV index (ek.nv_index is null), so no EK template"
+	echo 0x1c00099 >"$T/kit/nv_index"
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: NV index 0x01c00099 is not a TCG EK certificate index"
+	echo 0x1c0000a >"$T/kit/nv_index"
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: holds an rsa-2048 key, template L-2 is for ecc-p256"
+	echo 0x1c00002 >"$T/kit/nv_index"
+	echo ecc-p384 >"$T/kit/ek_alg"
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: EK: the identity says 'ecc-p384', the certificate holds an rsa-2048 key"
+}
+
+@test "a signing key that is not restricted is not an AK" {
+	tpm2_createprimary -C o -G ecc256:ecdsa-sha256 -c "$T/k.ctx" \
+		-a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign' >/dev/null
+	kit_ak "$T/kit" "$T/k.ctx" ecc-p256 0x81000005
+	tpm2_flushcontext -t >/dev/null
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: AK '$(ak_name_hex "$T/kit")': not an attestation key: restricted is not set"
+}
+
+@test "a storage key is not an AK" {
+	tpm2_createprimary -C o -G ecc256 -c "$T/k.ctx" >/dev/null
+	kit_ak "$T/kit" "$T/k.ctx" ecc-p256 0x81000005
+	tpm2_flushcontext -t >/dev/null
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: AK '$(ak_name_hex "$T/kit")': not an attestation key: sign is not set"
+}
+
+@test "an AK whose document disagrees with its public area is refused or invalid" {
+	echo rsa-2048 >"$T/kit/ak_alg"
+	challenge_with "$T/kit"
+	assert_failure_exact 1 "ss-attest-handshake: AK '$NAME': the identity says 'rsa-2048', the public area holds an ecc-p256 key"
+	kit_copy "$KIT" "$T/kit"
+	tpm2_readpublic -c "$ECC_EK" -f pem -o "$T/kit/ak.pem" >/dev/null
+	challenge_with "$T/kit"
+	assert_failure_exact 3 "ss-attest-handshake: identity '$T/kit.json': member 'ak.public_pem' is not the key of 'ak.public_area_b64'"
+}
