@@ -34,6 +34,19 @@
 
 #define SS_SESSION_SECRET_LEN 32
 
+/* Store kinds (see ss/store.h).  Control plane: */
+#define SS_KIND_CHALLENGES "challenges"         /* signed challenges not yet answered */
+#define SS_KIND_CHALLENGE_KEYS "challenge-keys" /* their ephemeral X25519 private keys */
+#define SS_KIND_CONSUMED "consumed"             /* challenges a verify has used */
+#define SS_KIND_EVIDENCE "evidence"             /* archive, by challenge id */
+#define SS_KIND_SESSIONS "sessions"             /* archive, by challenge id */
+#define SS_KIND_POLICIES "policies"             /* archive, by SHA-256 of the policy file */
+#define SS_KIND_COUNTERS "counters"             /* last resetCount/restartCount per AK */
+/* Runner: */
+#define SS_KIND_RUNNER_CHALLENGES "runner-challenges" /* challenges answered, as received */
+#define SS_KIND_RUNNER_EVIDENCE "runner-evidence"     /* evidence sent */
+#define SS_KIND_RUNNER_KEYS "runner-keys"             /* ephemeral X25519 private keys */
+
 int ss_hs_quote_binding(const cJSON *challenge_doc, const uint8_t runner_eph[SS_X25519_LEN],
 			uint8_t out[32], ss_err *err);
 int ss_hs_session_binding(const cJSON *challenge_doc, const cJSON *evidence_doc,
