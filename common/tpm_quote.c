@@ -99,15 +99,19 @@ int ss_tpm_pcr_read(ss_tpm *t, const ss_pcrsel *sel, uint8_t out[SS_PCR_COUNT][S
 }
 
 /* What this TPM must have put in a quote we asked for. */
-static int check_attest(const TPMS_ATTEST *a, const ss_pcrsel *sel, const uint8_t *qdata,
-			size_t qlen, ss_err *err)
+static int check_attest(const TPMS_ATTEST *a, const uint8_t *qdata, size_t qlen, ss_err *err)
 {
-	const TPMS_QUOTE_INFO *q = &a->attested.quote;
-
 	if (a->magic != TPM2_GENERATED_VALUE || a->type != TPM2_ST_ATTEST_QUOTE)
 		return ss_err_set(err, SS_ETPM, "quote: the TPM returned something else than a quote");
 	if (a->extraData.size != qlen || memcmp(a->extraData.buffer, qdata, qlen) != 0)
 		return ss_err_set(err, SS_ETPM, "quote: qualifying data not as requested");
+	return SS_OK;
+}
+
+/* Checked after the PCRs were read, so that a bank the TPM does not keep
+ * (quoted as an empty selection) is reported as such. */
+static int check_selection(const TPMS_QUOTE_INFO *q, const ss_pcrsel *sel, ss_err *err)
+{
 	if (q->pcrSelect.count != 1 || mask_of(&q->pcrSelect, sel->hash) != sel->mask)
 		return ss_err_set(err, SS_ETPM, "quote: PCR selection not as requested");
 	if (q->pcrDigest.size != sel->hash->size)
@@ -152,8 +156,9 @@ static int quote_once(ss_tpm *t, ESYS_TR ak, const ss_pcrsel *sel, const TPM2B_D
 		ss_err_prefix(err, "quote");
 		return err->code = SS_ETPM; /* the TPM answered nonsense */
 	}
-	if ((rc = check_attest(&q.attest, sel, qd->buffer, qd->size, err)) ||
+	if ((rc = check_attest(&q.attest, qd->buffer, qd->size, err)) ||
 	    (rc = ss_tpm_pcr_read(t, sel, out->pcr, err)) ||
+	    (rc = check_selection(&q.attest.attested.quote, sel, err)) ||
 	    (rc = ss_pcr_composite(sel, out->pcr, composite, err)))
 		return rc;
 	*covered = memcmp(composite, q.attest.attested.quote.pcrDigest.buffer, sel->hash->size) == 0;
