@@ -243,8 +243,11 @@ static int load_session(const struct args *a, const ss_execution *exec, struct r
 	for (int i = 0; i < a->ncp_pub; i++)
 		if ((rc = ss_keyring_add_file(&ring, a->cp_pub[i], err)))
 			goto out;
-	if ((rc = ss_session_accept(doc, &s, &ring, exec, ss_now(), err)))
+	if ((rc = ss_session_accept(doc, &s, &ring, exec, ss_now(), err))) {
+		if (rc == SS_EINPUT) /* a malformed signature member */
+			ss_err_prefix(err, "session '%s'", a->session);
 		goto out;
+	}
 	if ((rc = ss_secret_read_file(a->session_secret, SESSION_SECRET_LEN, SESSION_SECRET_LEN,
 				      &r->ikm, err)))
 		goto out;
