@@ -395,8 +395,11 @@ static int consume_pending(ss_store *st, const ss_signer *cp, const char *challe
 		return ss_err_set(err, SS_REFUSED, "credential response: unknown challenge '%s'",
 				  challenge_id);
 	}
+	/* Whatever the store holds must be the control plane's own record;
+	 * anything else (not JSON, unsigned, signed by another key, malformed)
+	 * is refused, not taken for invalid input. */
 	if ((rc = ss_store_get_json(st, SS_KIND_ENROLL_CONSUMED, challenge_id, &doc, &found, err)))
-		return rc;
+		return rc == SS_EINPUT ? (err->code = SS_REFUSED) : rc;
 	if (!found)
 		return ss_err_set(err, SS_EIO, "store record %s/%s vanished",
 				  SS_KIND_ENROLL_CONSUMED, challenge_id);
@@ -406,8 +409,11 @@ static int consume_pending(ss_store *st, const ss_signer *cp, const char *challe
 		ss_err_prefix(err, "%s", what);
 		rc = err->code = SS_REFUSED;
 	}
-	if (!rc && (rc = pending_parse(doc, p, err)))
+	if (!rc && (rc = pending_parse(doc, p, err))) {
 		ss_err_prefix(err, "%s", what);
+		if (rc == SS_EINPUT)
+			rc = err->code = SS_REFUSED;
+	}
 	if (!rc && strcmp(p->challenge_id, challenge_id) != 0)
 		rc = ss_err_set(err, SS_REFUSED, "%s: stored under another challenge", what);
 	ss_keyring_free(&ring);

@@ -104,11 +104,15 @@ static int read_record(ss_store *st, const ss_keyring *cp, const char *key, cJSO
 
 	*doc = NULL;
 	snprintf(what, sizeof what, "enrolled record '%s'", key);
-	if ((rc = ss_store_get_json(st, SS_KIND_ENROLLED, key, doc, found, err)) || !*found)
+	/* A record that is not JSON, whose signature is missing or mangled, or
+	 * that is not a valid enrollment fails like one whose signature does
+	 * not verify: the store does not vouch for it. */
+	if ((rc = ss_store_get_json(st, SS_KIND_ENROLLED, key, doc, found, err)) || !*found) {
+		if (rc == SS_EINPUT)
+			rc = err->code = SS_REFUSED;
 		return rc;
+	}
 	if (cp && (rc = ss_doc_verify(*doc, cp, what, err))) {
-		/* A record whose signature is missing or mangled fails like one
-		 * that does not verify: the store does not vouch for it. */
 		if (rc == SS_EINPUT) {
 			ss_err_prefix(err, "%s", what);
 			rc = err->code = SS_REFUSED;
@@ -117,6 +121,8 @@ static int read_record(ss_store *st, const ss_keyring *cp, const char *key, cJSO
 	}
 	if ((rc = ss_enrollment_parse(*doc, e, err))) {
 		ss_err_prefix(err, "%s", what);
+		if (rc == SS_EINPUT)
+			rc = err->code = SS_REFUSED;
 		goto fail;
 	}
 	ss_hex_encode(e->ak_name, e->ak_name_len, name_hex);

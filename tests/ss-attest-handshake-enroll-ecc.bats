@@ -88,3 +88,26 @@ H-3 $(tpm_name "$ECC_EK")"
 	enroll_respond "$T/ch.json" "$ECC_EK" "$AK" "$T/resp.json"
 	[ "$(jq -r .expected_proof "$STATE/enroll-pending/$cid")" = "$(jq -r .proof "$T/resp.json")" ]
 }
+
+@test "a pending record edited in the state directory is refused: its proof cannot be chosen" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	cid=$(jq -r .challenge_id "$T/ch.json")
+	# Someone who can write the state directory but has no control-plane key
+	# sets the expected proof to one of their own and answers with it.
+	proof=$(head -c 32 /dev/urandom | xxd -p -c 64)
+	jq -c --arg p "$proof" '.expected_proof = $p' "$STATE/enroll-pending/$cid" >"$T/edited"
+	cp "$T/edited" "$STATE/enroll-pending/$cid"
+	jq -c --arg p "$proof" '{type: "ss.credential-response.v1", challenge_id, runner_id, ak_name,
+		proof: $p}' "$T/ch.json" >"$T/resp.json"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp.json"
+	assert_failure_exact 1 "ss-attest-handshake: pending enrollment '$cid': signature does not verify"
+
+	# A record that is not even JSON is refused the same way.
+	enroll_challenge "$KIT" "$T/ch2.json"
+	cid=$(jq -r .challenge_id "$T/ch2.json")
+	echo '{"type":' >"$STATE/enroll-pending/$cid"
+	jq -c '{type: "ss.credential-response.v1", challenge_id, runner_id, ak_name, proof: .nonce}' \
+		"$T/ch2.json" >"$T/resp2.json"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp2.json"
+	assert_failure_exact 1 "ss-attest-handshake: store record enroll-consumed/$cid: unexpected end of JSON at byte 9"
+}

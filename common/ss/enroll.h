@@ -66,8 +66,9 @@ int ss_enroll_verify(ss_store *st, const ss_signer *cp, const ss_cred_response *
 		     int64_t now, cJSON **enrollment, ss_err *err);
 
 /* The enrolled records, sorted by AK name, as a JSON array of documents.
- * With cp, each must verify against it (a record that does not is
- * SS_REFUSED naming it); cp NULL lists them parsed but unverified. */
+ * With cp, each must verify against it; cp NULL lists them parsed but
+ * unverified.  A record that fails is SS_REFUSED naming it (as for
+ * ss_enrollment_lookup). */
 int ss_enroll_list(ss_store *st, const ss_keyring *cp, cJSON **records, ss_err *err);
 
 /* Move an enrolled AK to revoked.  An AK that is not enrolled is SS_REFUSED
@@ -93,9 +94,10 @@ typedef struct ss_enrollment {
  * left to ss_doc_verify); ak_name must be the name of ak_public_area_b64. */
 int ss_enrollment_parse(const cJSON *doc, ss_enrollment *out, ss_err *err);
 
-/* Read enrolled/<hex of ak_name>, verify its signature against cp (a record
- * that fails, or that names another AK than its key, is SS_REFUSED), parse
- * it.  *found = false (SS_OK) when the AK is not enrolled. */
+/* Read enrolled/<hex of ak_name>, verify its signature against cp, parse
+ * it.  A record that is unreadable as JSON, unsigned, signed by another key,
+ * malformed, or that names another AK than its key is SS_REFUSED.
+ * *found = false (SS_OK) when the AK is not enrolled. */
 int ss_enrollment_lookup(ss_store *st, const ss_keyring *cp, const uint8_t *ak_name,
 			 size_t ak_name_len, ss_enrollment *out, bool *found, ss_err *err);
 

@@ -237,6 +237,18 @@ TEST(lookup_finds_only_records_the_control_plane_signed_for_that_ak)
 	      SS_REFUSED);
 	CHECK(strstr(err.msg, "member 'signature' is missing") != NULL);
 
+	/* Nor is one that is not even JSON. */
+	{
+		bool gone;
+		ss_err e2 = { 0 };
+
+		CHECK(ss_store_remove(&st, SS_KIND_ENROLLED, b.hex, &gone, &e2) == SS_OK && gone);
+		CHECK(ss_store_put(&st, SS_KIND_ENROLLED, b.hex, "{\"type\":", 8, false, &e2) == 0);
+		CHECK(ss_enrollment_lookup(&st, &ring, b.name, b.name_len, &e, &found, &err) ==
+		      SS_REFUSED);
+		CHECK(strstr(err.msg, "unexpected end of JSON") != NULL);
+	}
+
 	/* Listing fails closed on either bad record, and lists A once they are gone. */
 	{
 		cJSON *list = NULL;
