@@ -22,6 +22,10 @@ static const uint32_t cert_indices[] = {
 };
 #define NCERTS (sizeof cert_indices / sizeof cert_indices[0])
 #define CERT_NV_FIRST 0x01c00002u
+/* All persistent objects (tss2's TPM2_PERSISTENT_FIRST/LAST shift 0x81
+ * into the sign bit of an int: undefined behaviour). */
+#define PERSISTENT_FIRST 0x81000000u
+#define PERSISTENT_LAST 0x81ffffffu
 #define CERT_NV_LAST 0x01c0001eu
 
 /* The persistent handle the TCG handle registry gives the EK of a
@@ -326,7 +330,7 @@ static int read_objects(ss_tpm *t, ek_scan *s, ss_err *err)
 	size_t n;
 	int rc;
 
-	if ((rc = ss_tpm_handles(t, TPM2_PERSISTENT_FIRST, TPM2_PERSISTENT_LAST, handles, MAX_OBJS,
+	if ((rc = ss_tpm_handles(t, PERSISTENT_FIRST, PERSISTENT_LAST, handles, MAX_OBJS,
 				 &n, err)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {

@@ -153,8 +153,11 @@ static int quote_once(ss_tpm *t, ESYS_TR ak, const ss_pcrsel *sel, const TPM2B_D
 	Esys_Free(sig);
 	if (ss_quote_decode(out->attest.data, out->attest.len, out->sig.data, out->sig.len, &q,
 			    err)) {
+		/* The TPM answered nonsense: a TPM error, not invalid input. */
 		ss_err_prefix(err, "quote");
-		return err->code = SS_ETPM; /* the TPM answered nonsense */
+		if (err)
+			err->code = SS_ETPM;
+		return SS_ETPM;
 	}
 	if ((rc = check_attest(&q.attest, qd->buffer, qd->size, err)) ||
 	    (rc = ss_tpm_pcr_read(t, sel, out->pcr, err)) ||

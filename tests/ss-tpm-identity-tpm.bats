@@ -31,6 +31,17 @@ teardown() {
 	[ ! -e "$SS_STATE_DIR/runner/identity" ]
 }
 
+@test "tss2's own log lines appear only with -v, before the tool's one line" {
+	local port
+	port=$(free_port)
+	run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:0 --tcti "swtpm:port=$port" -v
+	[ "$status" -eq 4 ] && [ -z "$output" ]
+	[[ "$stderr" == *"ERROR:tcti:"* ]]
+	[ "${stderr##*$'\n'}" = "ss-tpm-identity: connect to TPM 'swtpm:port=$port': cannot reach the TPM (is it running?)" ]
+	TSS2_LOG=all+DEBUG run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:0 --tcti "swtpm:port=$port"
+	assert_failure_exact 4 "ss-tpm-identity: connect to TPM 'swtpm:port=$port': cannot reach the TPM (is it running?)"
+}
+
 @test "the TCTI: --tcti, else SS_TCTI, else TPM2TOOLS_TCTI" {
 	local port good=$SS_TCTI
 	port=$(free_port)
