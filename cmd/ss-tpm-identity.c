@@ -60,13 +60,9 @@ enum {
 
 #define AUTH_MAX 64 /* a TPM2B_AUTH */
 
-/* Persistent objects (tss2's TPM2_PERSISTENT_FIRST/LAST shift 0x81 into
- * the sign bit of an int: undefined behaviour). */
-#define PERSISTENT_FIRST 0x81000000u
-#define PERSISTENT_LAST 0x81ffffffu
 /* An AK may be persisted anywhere the owner controls, except the range
  * TCG reserves for EKs: --force must never be able to aim at an EK. */
-#define AK_HANDLE_FIRST PERSISTENT_FIRST
+#define AK_HANDLE_FIRST SS_TPM_PERSISTENT_FIRST
 #define AK_HANDLE_LAST 0x817fffffu
 
 static const ss_cmd cmds[] = {
@@ -186,8 +182,8 @@ static int on_opt(void *ctx, int key, const char *arg, ss_err *err)
 			return ss_err_set(err, SS_EUSAGE, "--alg: '%s' is not ecc or rsa", arg);
 		return SS_OK;
 	case K_EK_HANDLE:
-		return ss_opt_handle("--ek-handle", arg, PERSISTENT_FIRST, PERSISTENT_LAST,
-				     &o->ek_handle, err);
+		return ss_opt_handle("--ek-handle", arg, SS_TPM_PERSISTENT_FIRST,
+				     SS_TPM_PERSISTENT_LAST, &o->ek_handle, err);
 	case K_AK_HANDLE:
 		return opt_ak_handle(arg, &o->ak_handle, err);
 	case K_FORCE:

@@ -22,10 +22,6 @@ static const uint32_t cert_indices[] = {
 };
 #define NCERTS (sizeof cert_indices / sizeof cert_indices[0])
 #define CERT_NV_FIRST 0x01c00002u
-/* All persistent objects (tss2's TPM2_PERSISTENT_FIRST/LAST shift 0x81
- * into the sign bit of an int: undefined behaviour). */
-#define PERSISTENT_FIRST 0x81000000u
-#define PERSISTENT_LAST 0x81ffffffu
 #define CERT_NV_LAST 0x01c0001eu
 
 /* The persistent handle the TCG handle registry gives the EK of a
@@ -34,7 +30,7 @@ static const uint32_t cert_indices[] = {
 static uint32_t usual_handle(const ss_ek_template *t)
 {
 	if (!t->high_range)
-		return t->type == TPM2_ALG_RSA ? 0x81010001u : 0x81010002u;
+		return t->type == TPM2_ALG_RSA ? SS_EK_DEFAULT_HANDLE : 0x81010002u;
 	return 0x81010000u | (t->nv_index & 0xffu);
 }
 
@@ -330,8 +326,8 @@ static int read_objects(ss_tpm *t, ek_scan *s, ss_err *err)
 	size_t n;
 	int rc;
 
-	if ((rc = ss_tpm_handles(t, PERSISTENT_FIRST, PERSISTENT_LAST, handles, MAX_OBJS,
-				 &n, err)))
+	if ((rc = ss_tpm_handles(t, SS_TPM_PERSISTENT_FIRST, SS_TPM_PERSISTENT_LAST, handles,
+				 MAX_OBJS, &n, err)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		ek_obj *o = &s->objs[s->nobjs];
@@ -407,10 +403,9 @@ static int create_primary(ss_tpm *t, const ss_ek_template *p, ESYS_TR *obj, TPM2
 static int persist_ek(ss_tpm *t, const ss_ek_template *p, ESYS_TR *transient, ss_tpm_ek *ek,
 		      ss_err *err)
 {
+	uint32_t handle = usual_handle(p);
 	ESYS_TR persistent;
 	int rc;
-
-	uint32_t handle = usual_handle(p);
 
 	if ((rc = ss_tpm_persist(t, transient, handle, &persistent, err)))
 		return ss_err_prefix(err, "persist EK (template %s)", p->name);

@@ -21,6 +21,11 @@
 
 #define SS_TPM_MAX_TRACKED 16
 
+/* The persistent object handle range.  tss2's TPM2_PERSISTENT_FIRST/LAST
+ * shift 0x81 into the sign bit of an int, which UBSan rightly reports. */
+#define SS_TPM_PERSISTENT_FIRST 0x81000000u
+#define SS_TPM_PERSISTENT_LAST 0x81ffffffu
+
 typedef struct ss_tpm {
 	ESYS_CONTEXT *esys;
 	TSS2_TCTI_CONTEXT *tcti;
