@@ -24,6 +24,10 @@
 #include "ss/tpm_hmac.h"
 
 #define ROOT_SECRET_MAX 4096 /* read exactly; at least 32 bytes */
+/* Persistent object handles (tss2's TPM2_PERSISTENT_FIRST shifts into the
+ * sign bit of an int). */
+#define PERSISTENT_FIRST 0x81000000u
+#define PERSISTENT_LAST 0x81ffffffu
 #define SESSION_SECRET_LEN 32
 
 enum {
@@ -122,8 +126,8 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 	case OPT_ROOT_FD: return ss_parse_fd("--root-fd", arg, &a->root_fd, err);
 	case OPT_ROOT_TPM:
 		a->has_root_tpm = true;
-		return ss_opt_handle("--root-tpm", arg, SS_TPM_PERSISTENT_FIRST,
-				     SS_TPM_PERSISTENT_LAST, &a->root_tpm, err);
+		return ss_opt_handle("--root-tpm", arg, PERSISTENT_FIRST,
+				     PERSISTENT_LAST, &a->root_tpm, err);
 	case OPT_KIND:
 		if (!ss_key_kind_parse(arg, &a->kind))
 			return ss_err_set(err, SS_EUSAGE,
@@ -146,8 +150,8 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 	}
 	case OPT_HANDLE:
 		a->has_handle = true;
-		return ss_opt_handle("--handle", arg, SS_TPM_PERSISTENT_FIRST,
-				     SS_TPM_PERSISTENT_LAST, &a->handle, err);
+		return ss_opt_handle("--handle", arg, PERSISTENT_FIRST,
+				     PERSISTENT_LAST, &a->handle, err);
 	case OPT_AUTH_FILE: a->auth_file = arg; break;
 	case OPT_AUTH_FD: return ss_parse_fd("--auth-fd", arg, &a->auth_fd, err);
 	case OPT_OWNER_AUTH_FILE: a->owner_auth_file = arg; break;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +20,12 @@
 #include "ss/timefmt.h"
 
 /* A chunk is big enough that starting threads for it costs next to
- * nothing, small enough to keep memory flat. */
+ * nothing, small enough to keep memory flat.  Threads take slices of it
+ * one at a time, so a thread that gets less CPU simply takes fewer. */
 #define CHUNK_LINES 8192
 #define CHUNK_BYTES (8u << 20)
+#define SLICE_LINES 128
+#define SLICES (CHUNK_LINES / SLICE_LINES)
 
 struct chunk {
 	ss_buf text;         /* the lines, each followed by a NUL */
@@ -31,15 +35,25 @@ struct chunk {
 	size_t first_lineno; /* line number of line 0 */
 };
 
+struct slice {
+	ss_buf out;          /* the records of its lines */
+	size_t failed;       /* index (in the chunk) of the failing line, SIZE_MAX: none */
+	ss_err err;
+};
+
+/* What the threads share while they work on one chunk. */
+struct run {
+	const ss_keybatch *kb;
+	const struct chunk *chunk;
+	struct slice slice[SLICES];
+	size_t nslices;
+	atomic_size_t next;  /* the next slice to take */
+};
+
 struct worker {
 	pthread_t thread;
-	const ss_keybatch *kb;
+	struct run *run;
 	ss_execkey_batch derive;
-	const struct chunk *chunk;
-	size_t from, to;     /* lines [from, to) of the chunk */
-	ss_buf out;          /* their records */
-	size_t failed;       /* index of the failing line, SIZE_MAX: none */
-	ss_err err;
 };
 
 int ss_keybatch_default_jobs(void)
@@ -72,16 +86,16 @@ static int write_key_file(const char *dir, ss_key_kind kind, const ss_execkey *k
 
 /* One line: parse strictly, derive, write the key file if asked, append
  * the record (with its '\n') to out. */
-static int derive_line(struct worker *w, const char *text, size_t len, ss_err *err)
+static int derive_line(const ss_keybatch *kb, ss_execkey_batch *derive, const char *text,
+		       size_t len, ss_buf *out, ss_err *err)
 {
-	const ss_keybatch *kb = w->kb;
 	ss_execution exec;
 	ss_execkey key;
 	ss_keyrec rec;
 	int rc;
 
 	if ((rc = ss_execution_parse_text(text, len, &exec, err)) ||
-	    (rc = ss_execkey_batch_derive(&w->derive, &exec, kb->kind, kb->purpose, &key, err)))
+	    (rc = ss_execkey_batch_derive(derive, &exec, kb->kind, kb->purpose, &key, err)))
 		return rc;
 	rc = ss_keyrec_from_key(&rec, &key, &exec, kb->kind, kb->purpose, NULL, ss_now(), err);
 	if (!rc && kb->secret_dir)
@@ -89,21 +103,33 @@ static int derive_line(struct worker *w, const char *text, size_t len, ss_err *e
 	ss_execkey_wipe(&key);
 	if (rc)
 		return rc;
-	ss_keyrec_write(&rec, &w->out);
-	ss_buf_addc(&w->out, '\n');
+	ss_keyrec_write(&rec, out);
+	ss_buf_addc(out, '\n');
 	return SS_OK;
 }
 
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	const struct chunk *c = w->chunk;
+	struct run *r = w->run;
+	const struct chunk *c = r->chunk;
+	size_t i;
 
-	for (size_t i = w->from; i < w->to; i++)
-		if (derive_line(w, (const char *)c->text.data + c->start[i], c->len[i], &w->err)) {
-			w->failed = i;
-			break;
-		}
+	while ((i = atomic_fetch_add(&r->next, 1)) < r->nslices) {
+		struct slice *s = &r->slice[i];
+		size_t end = (i + 1) * SLICE_LINES < c->n ? (i + 1) * SLICE_LINES : c->n;
+
+		for (size_t line = i * SLICE_LINES; line < end; line++)
+			if (derive_line(r->kb, &w->derive, (const char *)c->text.data + c->start[line],
+					c->len[line], &s->out, &s->err)) {
+				s->failed = line;
+				/* Every slice before this one is already taken (slices
+				 * go out in order) and will be finished; none after it
+				 * is needed. */
+				atomic_store(&r->next, r->nslices);
+				break;
+			}
+	}
 	return NULL;
 }
 
@@ -132,36 +158,34 @@ static int read_chunk(ss_lines *in, struct chunk *c, ss_err *err)
 
 /* Derive the chunk on nw workers and write the records in order.  Returns
  * the first line's failure, prefixed with its line number. */
-static int run_chunk(struct worker *w, int nw, const struct chunk *c, bool *stdout_failed,
-		     ss_err *err)
+static int run_chunk(struct run *r, struct worker *w, int nw, bool *stdout_failed, ss_err *err)
 {
-	size_t per = (c->n + (size_t)nw - 1) / (size_t)nw;
+	const struct chunk *c = r->chunk;
 	int started = 0, rc = SS_OK;
 
-	for (int i = 0; i < nw; i++) {
-		w[i].chunk = c;
-		w[i].from = (size_t)i * per < c->n ? (size_t)i * per : c->n;
-		w[i].to = w[i].from + per < c->n ? w[i].from + per : c->n;
-		w[i].failed = SIZE_MAX;
-		ss_buf_reset(&w[i].out);
+	r->nslices = (c->n + SLICE_LINES - 1) / SLICE_LINES;
+	for (size_t i = 0; i < r->nslices; i++) {
+		ss_buf_reset(&r->slice[i].out);
+		r->slice[i].failed = SIZE_MAX;
 	}
-	/* Worker 0 runs here; a thread that cannot start is done here too. */
-	for (int i = 1; i < nw && w[i].from < w[i].to; i++, started++)
+	atomic_store(&r->next, 0);
+	/* This thread works too; when a thread cannot start, the others
+	 * simply take its share. */
+	for (int i = 1; i < nw && (size_t)i < r->nslices; i++, started++)
 		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
 			break;
 	work(&w[0]);
 	for (int i = 1; i <= started; i++)
 		pthread_join(w[i].thread, NULL);
-	for (int i = started + 1; i < nw; i++)
-		work(&w[i]);
-	for (int i = 0; i < nw && !rc; i++) {
-		if ((rc = ss_stdout_write(w[i].out.data, w[i].out.len, err))) {
+	for (size_t i = 0; i < r->nslices && !rc; i++) {
+		struct slice *s = &r->slice[i];
+		if ((rc = ss_stdout_write(s->out.data, s->out.len, err))) {
 			*stdout_failed = true;
 			break;
 		}
-		if (w[i].failed != SIZE_MAX) {
-			*err = w[i].err;
-			rc = ss_err_prefix(err, "line %zu", c->first_lineno + w[i].failed);
+		if (s->failed != SIZE_MAX) {
+			*err = s->err;
+			rc = ss_err_prefix(err, "line %zu", c->first_lineno + s->failed);
 		}
 	}
 	return rc;
@@ -170,6 +194,7 @@ static int run_chunk(struct worker *w, int nw, const struct chunk *c, bool *stdo
 int ss_keybatch_run(const ss_keybatch *kb, const unsigned char prk[SS_HKDF_PRK_LEN], int fd,
 		    const char *name, ss_err *err)
 {
+	struct run *r;
 	struct worker w[SS_KEYBATCH_MAX_JOBS];
 	struct chunk c = { SS_BUF_INIT, NULL, NULL, 0, 0 };
 	int nw = kb->secret_dir ? 1 : kb->jobs, rc = SS_OK, read_rc;
@@ -182,8 +207,11 @@ int ss_keybatch_run(const ss_keybatch *kb, const unsigned char prk[SS_HKDF_PRK_L
 		return ss_err_set(err, SS_EUSAGE, "jobs: %d is not in 1..%d", nw,
 				  SS_KEYBATCH_MAX_JOBS);
 	memset(w, 0, sizeof w);
+	r = ss_xcalloc(1, sizeof *r);
+	r->kb = kb;
+	r->chunk = &c;
 	for (int i = 0; i < nw; i++) {
-		w[i].kb = kb;
+		w[i].run = r;
 		if ((rc = ss_execkey_batch_init(&w[i].derive, prk, err)))
 			goto out;
 	}
@@ -196,7 +224,7 @@ int ss_keybatch_run(const ss_keybatch *kb, const unsigned char prk[SS_HKDF_PRK_L
 	ss_progress_start(&progress, "derive");
 	do {
 		read_rc = read_chunk(&in, &c, &read_err);
-		if (c.n && (rc = run_chunk(w, nw, &c, &stdout_failed, err)))
+		if (c.n && (rc = run_chunk(r, w, nw, &stdout_failed, err)))
 			break;
 		ss_progress_add(&progress, c.n);
 		if (read_rc) {
@@ -212,10 +240,11 @@ int ss_keybatch_run(const ss_keybatch *kb, const unsigned char prk[SS_HKDF_PRK_L
 		ss_stdout_flush(&ignored);
 	}
 out:
-	for (int i = 0; i < nw; i++) {
+	for (int i = 0; i < nw; i++)
 		ss_execkey_batch_free(&w[i].derive); /* safe on one never set up */
-		ss_buf_free(&w[i].out);
-	}
+	for (size_t i = 0; i < SLICES; i++)
+		ss_buf_free(&r->slice[i].out);
+	free(r);
 	ss_buf_free(&c.text);
 	free(c.start);
 	free(c.len);

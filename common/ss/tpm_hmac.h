@@ -31,10 +31,6 @@
 
 #define SS_TPM_HMAC_AUTH_MAX 32 /* the object's nameAlg is SHA-256 */
 
-/* Persistent handles are 0x81000000..0x81ffffff. */
-#define SS_TPM_PERSISTENT_FIRST 0x81000000u
-#define SS_TPM_PERSISTENT_LAST 0x81ffffffu
-
 /* Create the root (random key generated inside the TPM, fixedTPM,
  * fixedParent, sensitiveDataOrigin, userWithAuth, sign only) with the given
  * auth value (authlen 0: none) and persist it at handle.  owner_auth is the
