@@ -15,11 +15,11 @@ exec_doc() {
 
 # contexts N [PREFIX]: N distinct contexts, one per line.
 contexts() {
-	local i
-	for ((i = 0; i < $1; i++)); do
-		exec_doc "${2:-exec}-$i" "tenant-$((i % 7))" "op-$((i % 3))" \
-			"sha256:$(printf '%064x' "$i")"
-	done
+	awk -v n="$1" -v p="${2:-exec}" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "{\"type\":\"ss.execution.v1\",\"execution_id\":\"%s-%d\",\"tenant_id\":\"tenant-%d\",\"operator_id\":\"op-%d\",\"fingerprint\":\"sha256:%056d%08x\"}\n",
+				p, i, i % 7, i % 3, 0, i
+	}'
 }
 
 # secret_file PATH BYTES: random bytes, owner-only.
