@@ -2,14 +2,14 @@
  * ss.key.v1 record per line out through ss_stdout_write, every key under
  * one PRK (ss/execkey.h).
  *
- * Lines are read in chunks; the lines of a chunk are split among `jobs`
- * threads, each with its own derivation contexts, and the records are
- * written back in input order.  The first line that fails (malformed
- * JSON, not a valid ss.execution.v1, a key file that cannot be written)
- * stops the run with "line N: why": every record before it has been
- * written whole, nothing after it is.  With a secret directory the run is
- * sequential, so that a key file exists exactly for the records written
- * (plus at most the failing line's, when the record itself failed). */
+ * Lines are read in chunks; `jobs` threads, each with its own derivation
+ * contexts, take slices of a chunk in turn, and the records are written
+ * back in input order.  The first line that fails (malformed JSON, not a
+ * valid ss.execution.v1, a key file that cannot be written) stops the run
+ * with "line N: why": every record before it has been written whole,
+ * nothing after it is.  With a secret directory the run is sequential and
+ * each key file is written before its record, so no key file exists for a
+ * line after the failing one. */
 #ifndef SS_KEYBATCH_H
 #define SS_KEYBATCH_H
 
