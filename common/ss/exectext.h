@@ -2,13 +2,14 @@
  *
  * ss_execution_parse_text gives exactly the verdict, message and result of
  * ss_json_parse followed by ss_execution_parse, without building a tree
- * for the common shape: after the strict scan (ss_json_validate: UTF-8,
- * nesting, numbers, size, trailing data), an object whose members are the
- * five known names once each, every value a string without escapes and
- * valid for its member, is read in place.  Anything else - an escape, an
- * unknown or repeated member, a wrong type or value - goes through the tree
- * parser, which then produces the error message.  test_exectext holds the
- * two paths to the same answers over mutated inputs. */
+ * for the common shape, which it reads in one pass: a text that is nothing
+ * but one object of the five known members, once each, every value a
+ * string of printable ASCII without escapes and valid for its member.  Such
+ * a text is valid JSON by construction, so the strict scan would accept it.
+ * Anything else - an escape, non-ASCII text, an unknown or repeated member,
+ * a wrong type or value, trailing data - goes through the strict scan and
+ * the tree parser, which then word the error.  test_exectext holds the two
+ * paths to the same answers over mutated inputs. */
 #ifndef SS_EXECTEXT_H
 #define SS_EXECTEXT_H
 
