@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "ss/io.h"
+#include "ss/keycodec.h"
 #include "ss/secret.h"
 
 const EVP_MD *ss_md_for_alg(uint16_t tpm_alg)
@@ -60,31 +61,12 @@ int ss_random(void *p, size_t n, ss_err *err)
 
 int ss_pkey_public_pem(EVP_PKEY *pkey, ss_buf *out, ss_err *err)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *p;
-	long n;
-
-	if (!bio || PEM_write_bio_PUBKEY(bio, pkey) != 1) {
-		BIO_free(bio);
-		return ss_err_ssl(err, "write public key PEM");
-	}
-	n = BIO_get_mem_data(bio, &p);
-	ss_buf_add(out, p, (size_t)n);
-	BIO_free(bio);
-	return SS_OK;
+	return ss_spki_pem(pkey, out, err);
 }
 
 int ss_pkey_from_public_pem(const char *pem, size_t len, EVP_PKEY **out, ss_err *err)
 {
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
-
-	*out = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
-	if (!*out) {
-		ERR_clear_error();
-		return ss_err_set(err, SS_EINPUT, "not a PEM public key");
-	}
-	return SS_OK;
+	return ss_spki_from_pem(pem, len, out, err);
 }
 
 int ss_pkey_load_public(const char *path, EVP_PKEY **out, ss_err *err)
@@ -101,31 +83,24 @@ int ss_pkey_load_public(const char *path, EVP_PKEY **out, ss_err *err)
 int ss_pkey_load_private(const char *path, EVP_PKEY **out, ss_err *err)
 {
 	ss_secret s = SS_SECRET_INIT;
-	BIO *bio;
 	int rc;
 
 	if ((rc = ss_secret_read_file(path, 1, 64 * 1024, &s, err)))
 		return rc;
-	bio = BIO_new_mem_buf(s.p, (int)s.len);
-	*out = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
+	rc = ss_pkcs8_from_pem(s.p, s.len, out, err);
 	ss_secret_free(&s);
-	if (!*out) {
-		ERR_clear_error();
+	if (rc)
 		return ss_err_set(err, SS_EINPUT, "'%s' is not a PEM private key", path);
-	}
 	return SS_OK;
 }
 
 int ss_pkey_spki_sha256(EVP_PKEY *pkey, unsigned char out[SS_SHA256_LEN], ss_err *err)
 {
-	unsigned char *der = NULL;
-	int n = i2d_PUBKEY(pkey, &der);
-	int rc;
+	ss_buf der = SS_BUF_INIT;
+	int rc = ss_spki_der(pkey, &der, err);
 
-	if (n <= 0)
-		return ss_err_ssl(err, "encode public key");
-	rc = ss_sha256(der, (size_t)n, out, err);
-	OPENSSL_free(der);
+	if (!rc)
+		rc = ss_sha256(der.data, der.len, out, err);
+	ss_buf_free(&der);
 	return rc;
 }

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include "ss/enc.h"
 
@@ -133,8 +133,10 @@ static int write_temp(const char *path, const void *p, size_t n, mode_t mode, ch
 	char hex[17];
 	int fd;
 
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		return ss_err_ssl(err, "random temporary name");
+	/* Not a secret, only unlikely to collide: the kernel's generator,
+	 * without waking OpenSSL's DRBG in tools that need no other randomness. */
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return ss_err_errno(err, SS_EIO, "random temporary name");
 	ss_hex_encode(rnd, sizeof rnd, hex);
 	if ((size_t)snprintf(tmp, tmplen, "%s.tmp-%s", path, hex) >= tmplen)
 		return ss_err_set(err, SS_EIO, "'%s': path too long", path);

@@ -7,6 +7,7 @@
 
 #include "ss/buf.h"
 #include "ss/crypto.h"
+#include "ss/keycodec.h"
 
 int ss_keymat_pkey_type(ss_key_kind kind)
 {
@@ -22,25 +23,10 @@ const char *ss_keymat_file_suffix(ss_key_kind kind)
 	return ss_key_kind_has_public(kind) ? ".pem" : ".key";
 }
 
-/* PKCS#8 PEM of pkey into a secret.  The BIO is secure memory where
- * OpenSSL has a secure heap, and is wiped when freed either way. */
+/* PKCS#8 PEM of pkey into a secret (ss/keycodec.h). */
 static int private_pem(EVP_PKEY *pkey, ss_secret *out, ss_err *err)
 {
-	BIO *bio = BIO_new(BIO_s_secmem());
-	char *p = NULL;
-	long n;
-	int rc;
-
-	if (!bio || PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
-		BIO_free(bio);
-		return ss_err_ssl(err, "encode private key");
-	}
-	n = BIO_get_mem_data(bio, &p);
-	rc = ss_secret_alloc(out, (size_t)n, err);
-	if (!rc)
-		memcpy(out->p, p, (size_t)n);
-	BIO_free(bio);
-	return rc;
+	return ss_pkcs8_pem(pkey, out, err);
 }
 
 int ss_keymat_export(ss_key_kind kind, const unsigned char okm[SS_EXECKEY_LEN],
