@@ -1,33 +1,63 @@
 /* ss-attest-handshake: the control plane's and the runner's halves of
  * attestation.  Enrollment (ss/enroll.h): enroll-challenge, enroll-verify,
- * enrollments, revoke.  Each command is a row of the tables below and a
- * run_* function; the work itself is in libss. */
+ * enrollments, revoke.  The handshake (ss/handshake.h): challenge, verify,
+ * respond, finish, gc.  Golden values: policy.  Quotes alone, from
+ * tpm2-tools artifacts (ss/qverdict.h, ss/qbatch.h): verify-quote.  Each
+ * command is a row of the tables below and a run_* function; the work
+ * itself is in libss. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ss/credential.h"
 #include "ss/crypto.h"
 #include "ss/enroll.h"
 #include "ss/err.h"
+#include "ss/execution.h"
+#include "ss/handshake.h"
 #include "ss/identity.h"
 #include "ss/io.h"
 #include "ss/json.h"
 #include "ss/opt.h"
+#include "ss/pmap.h"
+#include "ss/policy.h"
+#include "ss/qbatch.h"
+#include "ss/qverdict.h"
+#include "ss/secret.h"
 #include "ss/sign.h"
 #include "ss/store.h"
 #include "ss/timefmt.h"
+#include "ss/tpm.h"
+#include "ss/tpm_quote.h"
 
 #define CA_BUNDLE_MAX SS_JSON_MAX_SIZE
+#define DEFAULT_PCRS "sha256:0,1,2,3,4,5,6,7"
+#define CHALLENGE_TTL 300      /* seconds */
+#define CHALLENGE_TTL_MAX 86400
+/* gc removes pending challenges and ephemeral keys this long after they
+ * expire: past any clock skew a policy may allow. */
+#define GC_GRACE 3600
 
 enum {
 	CMD_ENROLL_CHALLENGE,
 	CMD_ENROLL_VERIFY,
 	CMD_ENROLLMENTS,
 	CMD_REVOKE,
+	CMD_CHALLENGE,
+	CMD_RESPOND,
+	CMD_VERIFY,
+	CMD_FINISH,
+	CMD_POLICY,
+	CMD_VERIFY_QUOTE,
+	CMD_GC,
 };
 #define ON(c) (1u << (c))
 
-enum { OPT_KEY = 256, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE };
+enum {
+	OPT_KEY = 256, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE, OPT_EXECUTION,
+	OPT_PCRS, OPT_POLICY, OPT_SECRET_OUT, OPT_TCTI, OPT_ALLOW_SIMULATOR, OPT_AK_PUB,
+	OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_VERBOSE = 'v',
+};
 
 static const ss_cmd cmds[] = {
 	[CMD_ENROLL_CHALLENGE] = { "enroll-challenge",
@@ -40,28 +70,80 @@ static const ss_cmd cmds[] = {
 			      "print the enrolled AKs' records, one per line" },
 	[CMD_REVOKE] = { "revoke", "AK_NAME [--state DIR]",
 			 "remove an AK from the enrolled store for good" },
+	[CMD_CHALLENGE] = { "challenge",
+			    "--key CP_KEY.pem --execution EXEC.json [--pcrs SPEC] [--ttl SECONDS] "
+			    "[--state DIR]",
+			    "print a signed challenge for one execution (control plane)" },
+	[CMD_RESPOND] = { "respond", "--cp-pub CP_PUB.pem [--tcti T] [--state DIR] < CHALLENGE.json",
+			  "check a challenge, quote with the AK, print the evidence (runner)" },
+	[CMD_VERIFY] = { "verify",
+			 "--key CP_KEY.pem --policy POLICY.yaml --session-secret-out FILE "
+			 "[--state DIR] < EVIDENCE.json",
+			 "judge evidence; print the signed session, approved or denied (control plane)" },
+	[CMD_FINISH] = { "finish",
+			 "--cp-pub CP_PUB.pem --session-secret-out FILE [--state DIR] < SESSION.json",
+			 "check the session and key confirmation; write the same secret (runner)" },
+	[CMD_POLICY] = { "policy", "--pcrs SPEC [--allow-simulator] [--tcti T]",
+			 "print a policy expecting this TPM's current PCR values" },
+	[CMD_VERIFY_QUOTE] = { "verify-quote",
+			       "--ak-pub AK.pub --attest Q.msg --sig Q.sig [--pcrs Q.pcrs] "
+			       "--qualifying-data HEX [--policy P.yaml] | --batch [--jobs N] "
+			       "[--policy P.yaml]",
+			       "a verdict on a quote alone, from tpm2-tools artifacts" },
+	[CMD_GC] = { "gc", "[--state DIR]",
+		     "remove expired challenges and leftover ephemeral keys" },
 	{ NULL, NULL, NULL },
 };
 
 static const ss_opt opts[] = {
-	{ "key", OPT_KEY, "FILE", ON(CMD_ENROLL_CHALLENGE) | ON(CMD_ENROLL_VERIFY) | ON(CMD_ENROLLMENTS),
+	{ "key", OPT_KEY, "FILE",
+	  ON(CMD_ENROLL_CHALLENGE) | ON(CMD_ENROLL_VERIFY) | ON(CMD_ENROLLMENTS) | ON(CMD_CHALLENGE) |
+		  ON(CMD_VERIFY),
 	  false, "control-plane private key (Ed25519 or ECDSA P-256, owner-only)" },
 	{ "identity", OPT_IDENTITY, "FILE", ON(CMD_ENROLL_CHALLENGE), false,
 	  "the runner's ss.identity.v1 document" },
 	{ "ek-ca", OPT_EK_CA, "FILE", ON(CMD_ENROLL_CHALLENGE), false,
 	  "PEM bundle of the CAs (roots, intermediates) trusted for EK certificates" },
-	{ "ttl", OPT_TTL, "SECONDS", ON(CMD_ENROLL_CHALLENGE), false,
+	{ "ttl", OPT_TTL, "SECONDS", ON(CMD_ENROLL_CHALLENGE) | ON(CMD_CHALLENGE), false,
 	  "lifetime of the challenge (default 300, at most 86400)" },
-	{ "cp-pub", OPT_CP_PUB, "FILE", ON(CMD_ENROLLMENTS), true,
+	{ "cp-pub", OPT_CP_PUB, "FILE", ON(CMD_ENROLLMENTS) | ON(CMD_RESPOND) | ON(CMD_FINISH), true,
 	  "pinned control-plane public key (PEM; repeatable)" },
-	{ "state", OPT_STATE, "DIR", SS_ALL_CMDS, false,
+	{ "execution", OPT_EXECUTION, "FILE", ON(CMD_CHALLENGE), false,
+	  "the ss.execution.v1 document the challenge is for" },
+	{ "pcrs", OPT_PCRS, "SPEC|FILE", ON(CMD_CHALLENGE) | ON(CMD_POLICY) | ON(CMD_VERIFY_QUOTE),
+	  false, "PCR selection, e.g. sha256:0-7 (challenge: default " DEFAULT_PCRS
+	  "); verify-quote: tpm2_quote -o PCR file" },
+	{ "policy", OPT_POLICY, "FILE", ON(CMD_VERIFY) | ON(CMD_VERIFY_QUOTE), false,
+	  "verifier policy (YAML): PCR values, hashes, simulator, clock, lifetimes" },
+	{ "session-secret-out", OPT_SECRET_OUT, "FILE", ON(CMD_VERIFY) | ON(CMD_FINISH), false,
+	  "new 0600 file for the 32-byte session secret (must not exist)" },
+	{ "allow-simulator", OPT_ALLOW_SIMULATOR, NULL, ON(CMD_POLICY), false,
+	  "the printed policy accepts simulator TPMs" },
+	{ "ak-pub", OPT_AK_PUB, "FILE", ON(CMD_VERIFY_QUOTE), false,
+	  "the AK's TPM2B_PUBLIC, as tpm2_createak -u writes it" },
+	{ "attest", OPT_ATTEST, "FILE", ON(CMD_VERIFY_QUOTE), false,
+	  "the quote's TPMS_ATTEST (tpm2_quote -m)" },
+	{ "sig", OPT_SIG, "FILE", ON(CMD_VERIFY_QUOTE), false,
+	  "the quote's TPMT_SIGNATURE (tpm2_quote -s)" },
+	{ "qualifying-data", OPT_QDATA, "HEX", ON(CMD_VERIFY_QUOTE), false,
+	  "the qualifying data the quote must carry (tpm2_quote -q)" },
+	{ "batch", OPT_BATCH, NULL, ON(CMD_VERIFY_QUOTE), false,
+	  "JSONL of quotes on standard input, one verdict per line out" },
+	{ "jobs", OPT_JOBS, "N", ON(CMD_VERIFY_QUOTE), false,
+	  "threads for --batch (default: the number of CPUs)" },
+	{ "tcti", OPT_TCTI, "TCTI", ON(CMD_RESPOND) | ON(CMD_POLICY), false,
+	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI, the tpm2-tss default)" },
+	{ "verbose", OPT_VERBOSE, NULL, ON(CMD_RESPOND) | ON(CMD_POLICY), false,
+	  "let tpm2-tss log its warnings and errors" },
+	{ "state", OPT_STATE, "DIR", SS_ALL_CMDS & ~(ON(CMD_POLICY) | ON(CMD_VERIFY_QUOTE)), false,
 	  "state directory (else SS_STATE_DIR, XDG_STATE_HOME/ss, ~/.local/state/ss)" },
 	{ NULL, 0, NULL, 0, false, NULL },
 };
 
 static const ss_tool tool = {
 	.name = "ss-attest-handshake",
-	.summary = "AK enrollment by credential activation, for attested microVM runners.",
+	.summary = "AK enrollment, mutual attestation between runner and control plane, and\n"
+		   "quote verification, for attested microVM runners.",
 	.cmds = cmds,
 	.opts = opts,
 };
@@ -71,6 +153,10 @@ struct args {
 	const char *cp_pub[SS_KEYRING_MAX];
 	int ncp_pub;
 	uint64_t ttl;
+	const char *execution, *pcrs, *policy, *secret_out, *tcti;
+	const char *ak_pub, *attest, *sig, *qdata;
+	bool allow_simulator, batch, verbose;
+	uint64_t jobs;
 	char **operands;
 	int noperands;
 };
@@ -85,6 +171,19 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 	case OPT_EK_CA: a->ek_ca = arg; break;
 	case OPT_STATE: a->state = arg; break;
 	case OPT_TTL: return ss_opt_u64("--ttl", arg, 1, SS_ENROLL_TTL_MAX, &a->ttl, err);
+	case OPT_EXECUTION: a->execution = arg; break;
+	case OPT_PCRS: a->pcrs = arg; break;
+	case OPT_POLICY: a->policy = arg; break;
+	case OPT_SECRET_OUT: a->secret_out = arg; break;
+	case OPT_TCTI: a->tcti = arg; break;
+	case OPT_ALLOW_SIMULATOR: a->allow_simulator = true; break;
+	case OPT_AK_PUB: a->ak_pub = arg; break;
+	case OPT_ATTEST: a->attest = arg; break;
+	case OPT_SIG: a->sig = arg; break;
+	case OPT_QDATA: a->qdata = arg; break;
+	case OPT_BATCH: a->batch = true; break;
+	case OPT_VERBOSE: a->verbose = true; break;
+	case OPT_JOBS: return ss_opt_u64("--jobs", arg, 1, SS_PMAP_MAX_JOBS, &a->jobs, err);
 	case OPT_CP_PUB:
 		if (a->ncp_pub == SS_KEYRING_MAX)
 			return ss_err_set(err, SS_EUSAGE, "at most %d '--cp-pub' keys", SS_KEYRING_MAX);
@@ -248,6 +347,349 @@ static int run_revoke(const struct args *a, ss_err *err)
 	return rc;
 }
 
+/* A PCR selection given on the command line: a usage error if bad. */
+static int parse_pcrs_spec(const char *s, ss_pcrsel *sel, ss_err *err)
+{
+	int rc = ss_pcrsel_parse(s, sel, err);
+
+	if (rc) {
+		err->code = SS_EUSAGE;
+		ss_err_prefix(err, "--pcrs");
+	}
+	return rc;
+}
+
+/* The one stderr line of a denied session: its reason code. */
+static void session_denial(const cJSON *session, ss_err *err)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(session, "reason");
+
+	ss_err_set(err, SS_REFUSED, "denied: %s", cJSON_IsString(r) ? r->valuestring : "?");
+}
+
+/* The runner's identity, kept by `ss-tpm-identity enroll` in this state. */
+static int load_runner_identity(ss_store *st, ss_identity *id, ss_err *err)
+{
+	bool found = false;
+	int rc = ss_runner_identity_get(st, id, &found, err);
+
+	if (!rc && !found)
+		rc = ss_err_set(err, SS_ETPM,
+				"no enrolled identity in '%s' (run 'ss-tpm-identity enroll' with this "
+				"state directory)", st->dir);
+	return rc;
+}
+
+/* ---- the attestation handshake ------------------------------------------- */
+
+/* A private output file named on the command line must not exist yet:
+ * checked before anything is consumed, so a typo costs nothing. */
+static int output_free(const char *path, const char *opt, ss_err *err)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) == 0)
+		return ss_err_set(err, SS_EIO, "%s: '%s' already exists", opt, path);
+	return SS_OK;
+}
+
+static int run_challenge(const struct args *a, ss_err *err)
+{
+	ss_signer cp = { 0 };
+	ss_store st = { .lock_fd = -1 };
+	ss_execution exec;
+	ss_pcrsel sel;
+	cJSON *doc = NULL, *challenge = NULL;
+	char what[4200];
+	int rc;
+
+	if ((rc = need(a->key, "key", CMD_CHALLENGE, err)) ||
+	    (rc = need(a->execution, "execution", CMD_CHALLENGE, err)) ||
+	    (rc = parse_pcrs_spec(a->pcrs ? a->pcrs : DEFAULT_PCRS, &sel, err)))
+		return rc;
+	snprintf(what, sizeof what, "execution '%s'", a->execution);
+	if ((rc = ss_signer_load(a->key, &cp, err)) ||
+	    (rc = read_document(a->execution, what, &doc, err)))
+		goto out;
+	if ((rc = ss_execution_parse(doc, "", &exec, err))) {
+		ss_err_prefix(err, "%s", what);
+		goto out;
+	}
+	if ((rc = ss_store_open(&st, a->state, err)) ||
+	    (rc = ss_hs_challenge(&st, &cp, &exec, &sel, a->ttl ? (int64_t)a->ttl : CHALLENGE_TTL,
+				  ss_now(), &challenge, err)))
+		goto out;
+	rc = print_and_free(challenge, err);
+out:
+	ss_store_close(&st);
+	cJSON_Delete(doc);
+	ss_signer_free(&cp);
+	return rc;
+}
+
+static int run_verify(const struct args *a, ss_err *err)
+{
+	ss_signer cp = { 0 };
+	ss_keyring own = { 0 };
+	ss_policy policy;
+	ss_store st = { .lock_fd = -1 };
+	ss_secret secret = SS_SECRET_INIT;
+	cJSON *doc = NULL, *session = NULL;
+	int rc, verdict;
+
+	ss_policy_defaults(&policy);
+	if ((rc = need(a->key, "key", CMD_VERIFY, err)) ||
+	    (rc = need(a->policy, "policy", CMD_VERIFY, err)) ||
+	    (rc = need(a->secret_out, "session-secret-out", CMD_VERIFY, err)) ||
+	    (rc = output_free(a->secret_out, "--session-secret-out", err)) ||
+	    (rc = ss_signer_load(a->key, &cp, err)) ||
+	    (rc = ss_keyring_add_signer(&own, &cp, err)) ||
+	    (rc = ss_policy_load(a->policy, &policy, err)) ||
+	    (rc = read_document("-", "evidence", &doc, err)) ||
+	    (rc = ss_store_open(&st, a->state, err)))
+		goto out;
+	{
+		ss_hs_verifier v = { &st, &cp, &own, &policy, ss_now() };
+		verdict = ss_hs_verify(&v, doc, &session, &secret, err);
+	}
+	if (verdict != SS_OK && verdict != SS_REFUSED) {
+		rc = verdict;
+		if (rc == SS_EINPUT)
+			ss_err_prefix(err, "evidence");
+		goto out;
+	}
+	if (verdict == SS_OK && (rc = ss_secret_write_file(a->secret_out, secret.p, secret.len, err)))
+		goto out;
+	if ((rc = ss_json_print_line(session, err)))
+		goto out;
+	rc = verdict;
+	if (verdict == SS_REFUSED)
+		session_denial(session, err);
+out:
+	ss_secret_free(&secret);
+	cJSON_Delete(session);
+	cJSON_Delete(doc);
+	ss_store_close(&st);
+	ss_policy_free(&policy);
+	ss_keyring_free(&own);
+	ss_signer_free(&cp);
+	return rc;
+}
+
+static int load_pinned(const struct args *a, int cmd, ss_keyring *ring, ss_err *err)
+{
+	int rc = SS_OK;
+
+	if (!a->ncp_pub)
+		return ss_err_set(err, SS_EUSAGE, "'%s' needs option '--cp-pub'", cmds[cmd].name);
+	for (int i = 0; !rc && i < a->ncp_pub; i++)
+		rc = ss_keyring_add_file(ring, a->cp_pub[i], err);
+	return rc;
+}
+
+static int run_respond(const struct args *a, ss_err *err)
+{
+	ss_keyring ring = { 0 };
+	ss_store st = { .lock_fd = -1 };
+	ss_identity id = { 0 };
+	ss_tpm tpm = { 0 };
+	bool tpm_open = false;
+	cJSON *doc = NULL, *evidence = NULL;
+	int rc;
+
+	if ((rc = load_pinned(a, CMD_RESPOND, &ring, err)) ||
+	    (rc = read_document("-", "challenge", &doc, err)) ||
+	    (rc = ss_store_open(&st, a->state, err)) ||
+	    (rc = load_runner_identity(&st, &id, err)) ||
+	    (rc = ss_tpm_open(&tpm, a->tcti, a->verbose, err)))
+		goto out;
+	tpm_open = true;
+	if ((rc = ss_hs_respond(&st, &ring, &tpm, id.ak.handle, id.runner_id, doc, ss_now(),
+				&evidence, err)))
+		goto out;
+	ss_tpm_close(&tpm);
+	tpm_open = false;
+	rc = print_and_free(evidence, err);
+out:
+	if (tpm_open)
+		ss_tpm_close(&tpm);
+	ss_identity_free(&id);
+	cJSON_Delete(doc);
+	ss_store_close(&st);
+	ss_keyring_free(&ring);
+	return rc;
+}
+
+static int run_finish(const struct args *a, ss_err *err)
+{
+	ss_keyring ring = { 0 };
+	ss_store st = { .lock_fd = -1 };
+	ss_secret secret = SS_SECRET_INIT;
+	cJSON *doc = NULL;
+	int rc;
+
+	if ((rc = need(a->secret_out, "session-secret-out", CMD_FINISH, err)) ||
+	    (rc = load_pinned(a, CMD_FINISH, &ring, err)) ||
+	    (rc = output_free(a->secret_out, "--session-secret-out", err)) ||
+	    (rc = read_document("-", "session", &doc, err)) ||
+	    (rc = ss_store_open(&st, a->state, err)) ||
+	    (rc = ss_hs_finish(&st, &ring, doc, ss_now(), &secret, err)))
+		goto out;
+	rc = ss_secret_write_file(a->secret_out, secret.p, secret.len, err);
+out:
+	ss_secret_free(&secret);
+	cJSON_Delete(doc);
+	ss_store_close(&st);
+	ss_keyring_free(&ring);
+	return rc;
+}
+
+static int run_policy(const struct args *a, ss_err *err)
+{
+	uint8_t values[SS_PCR_COUNT][SS_MAX_DIGEST];
+	ss_buf text = SS_BUF_INIT;
+	ss_pcrsel sel;
+	ss_tpm tpm;
+	int rc;
+
+	if ((rc = need(a->pcrs, "pcrs", CMD_POLICY, err)) ||
+	    (rc = parse_pcrs_spec(a->pcrs, &sel, err)) ||
+	    (rc = ss_tpm_open(&tpm, a->tcti, a->verbose, err)))
+		return rc;
+	rc = ss_tpm_pcr_read(&tpm, &sel, values, err);
+	ss_tpm_close(&tpm);
+	if (rc)
+		return rc;
+	ss_policy_write(&sel, (const uint8_t(*)[SS_MAX_DIGEST])values, a->allow_simulator, &text);
+	rc = ss_stdout_write(text.data, text.len, err);
+	ss_buf_free(&text);
+	return rc;
+}
+
+static int read_binary(const char *path, const char *opt, ss_buf *out, ss_err *err)
+{
+	int rc = ss_read_path(path, SS_JSON_MAX_SIZE, out, err);
+
+	if (rc)
+		ss_err_prefix(err, "%s", opt);
+	return rc;
+}
+
+static int run_verify_quote_one(const struct args *a, const ss_policy *policy, ss_err *err)
+{
+	ss_buf akb = SS_BUF_INIT, attest = SS_BUF_INIT, sig = SS_BUF_INIT, pcrs = SS_BUF_INIT;
+	uint8_t qdata[SS_QUALIFYING_DATA_MAX], name[SS_TPM_NAME_MAX];
+	size_t qlen = 0, name_len = 0;
+	TPM2B_PUBLIC pub;
+	ss_ak_key ak = { 0 };
+	cJSON *verdict = NULL;
+	int rc, v;
+
+	if ((rc = need(a->ak_pub, "ak-pub", CMD_VERIFY_QUOTE, err)) ||
+	    (rc = need(a->attest, "attest", CMD_VERIFY_QUOTE, err)) ||
+	    (rc = need(a->sig, "sig", CMD_VERIFY_QUOTE, err)) ||
+	    (rc = need(a->qdata, "qualifying-data", CMD_VERIFY_QUOTE, err)) ||
+	    (rc = ss_opt_hex("--qualifying-data", a->qdata, qdata, sizeof qdata, &qlen, err)) ||
+	    (rc = read_binary(a->ak_pub, "--ak-pub", &akb, err)) ||
+	    (rc = read_binary(a->attest, "--attest", &attest, err)) ||
+	    (rc = read_binary(a->sig, "--sig", &sig, err)) ||
+	    (a->pcrs && (rc = read_binary(a->pcrs, "--pcrs", &pcrs, err))))
+		goto out;
+	if (akb.len >= 10 && memcmp(akb.data, "-----BEGIN", 10) == 0) {
+		rc = ss_err_set(err, SS_EINPUT,
+				"--ak-pub: a PEM key cannot show the AK's attributes; give the "
+				"TPM2B_PUBLIC that tpm2_createak -u writes");
+		goto out;
+	}
+	if ((rc = ss_tpm2b_public_parse(akb.data, akb.len, &pub, err)) ||
+	    (rc = ss_tpm_public_name(&pub.publicArea, name, &name_len, err)) ||
+	    (rc = ss_ak_key_init(&ak, &pub.publicArea, err))) {
+		ss_err_prefix(err, "--ak-pub '%s'", a->ak_pub);
+		goto out;
+	}
+	{
+		ss_qv_input in = { &ak, name, name_len, attest.data, attest.len, sig.data, sig.len,
+				   a->pcrs ? pcrs.data : NULL, pcrs.len, qdata, qlen, policy,
+				   a->policy != NULL, NULL };
+		v = ss_qverdict_make(&in, &verdict, err);
+	}
+	if (v != SS_OK && v != SS_REFUSED) {
+		rc = v;
+		goto out;
+	}
+	if ((rc = ss_json_print_line(verdict, err)))
+		goto out;
+	rc = v;
+	if (v == SS_REFUSED)
+		ss_err_set(err, SS_REFUSED, "quote is not valid: %s",
+			   cJSON_GetObjectItemCaseSensitive(verdict, "reason")->valuestring);
+out:
+	cJSON_Delete(verdict);
+	ss_ak_key_free(&ak);
+	ss_buf_free(&akb);
+	ss_buf_free(&attest);
+	ss_buf_free(&sig);
+	ss_buf_free(&pcrs);
+	return rc;
+}
+
+static int run_verify_quote_batch(const struct args *a, const ss_policy *policy, ss_err *err)
+{
+	void *workers[SS_PMAP_MAX_JOBS] = { 0 };
+	int jobs = a->jobs ? (int)a->jobs : ss_pmap_default_jobs();
+	ss_pmap_stats stats;
+	ss_progress prog;
+	ss_lines in;
+	int rc;
+
+	if (a->ak_pub || a->attest || a->sig || a->pcrs || a->qdata)
+		return ss_err_set(err, SS_EUSAGE,
+				  "--batch reads every quote from standard input: no --ak-pub, "
+				  "--attest, --sig, --pcrs or --qualifying-data");
+	for (int i = 0; i < jobs; i++)
+		workers[i] = ss_qbatch_worker_new(policy, a->policy != NULL);
+	ss_lines_init(&in, 0, "standard input", SS_JSON_MAX_SIZE);
+	ss_progress_start(&prog, "verify-quote");
+	rc = ss_pmap_run(&in, jobs, ss_qbatch_line, workers, &stats, &prog, err);
+	ss_progress_end(&prog);
+	ss_lines_free(&in);
+	for (int i = 0; i < jobs; i++)
+		ss_qbatch_worker_free(workers[i]);
+	if (!rc && stats.refused)
+		rc = ss_err_set(err, SS_REFUSED, "%llu of %llu quotes are not valid", stats.refused,
+				stats.lines);
+	return rc;
+}
+
+static int run_verify_quote(const struct args *a, ss_err *err)
+{
+	ss_policy policy;
+	int rc;
+
+	ss_policy_defaults(&policy);
+	if (a->policy && (rc = ss_policy_load(a->policy, &policy, err)))
+		return rc;
+	rc = a->batch ? run_verify_quote_batch(a, &policy, err)
+		      : run_verify_quote_one(a, &policy, err);
+	ss_policy_free(&policy);
+	return rc;
+}
+
+static int run_gc(const struct args *a, ss_err *err)
+{
+	ss_store st = { .lock_fd = -1 };
+	cJSON *report = NULL;
+	int rc;
+
+	if ((rc = ss_store_open(&st, a->state, err)) ||
+	    (rc = ss_hs_gc(&st, ss_now(), GC_GRACE, &report, err)))
+		goto out;
+	rc = print_and_free(report, err);
+out:
+	ss_store_close(&st);
+	return rc;
+}
+
 static const struct {
 	int (*run)(const struct args *a, ss_err *err);
 	int operands; /* exactly this many */
@@ -257,6 +699,13 @@ static const struct {
 	[CMD_ENROLL_VERIFY] = { run_enroll_verify, 0, NULL },
 	[CMD_ENROLLMENTS] = { run_enrollments, 0, NULL },
 	[CMD_REVOKE] = { run_revoke, 1, "AK_NAME" },
+	[CMD_CHALLENGE] = { run_challenge, 0, NULL },
+	[CMD_RESPOND] = { run_respond, 0, NULL },
+	[CMD_VERIFY] = { run_verify, 0, NULL },
+	[CMD_FINISH] = { run_finish, 0, NULL },
+	[CMD_POLICY] = { run_policy, 0, NULL },
+	[CMD_VERIFY_QUOTE] = { run_verify_quote, 0, NULL },
+	[CMD_GC] = { run_gc, 0, NULL },
 };
 
 int main(int argc, char **argv)

@@ -7,6 +7,7 @@
 
 #include "ss/crypto.h"
 #include "ss/json.h"
+#include "ss/store.h"
 #include "ss/timefmt.h"
 
 static int handle(const cJSON *o, const char *where, const char *name, uint32_t *out, ss_err *err)
@@ -168,4 +169,15 @@ void ss_identity_free(ss_identity *id)
 	ss_buf_free(&id->ek.certificate_pem);
 	ss_buf_free(&id->ak.public_pem);
 	ss_buf_free(&id->ak.public_area);
+}
+
+int ss_runner_identity_get(struct ss_store *st, ss_identity *id, bool *found, ss_err *err)
+{
+	cJSON *doc = NULL;
+	int rc = ss_store_get_json(st, SS_KIND_RUNNER, SS_RUNNER_IDENTITY_KEY, &doc, found, err);
+
+	if (!rc && *found && (rc = ss_identity_parse(doc, id, err)))
+		ss_err_prefix(err, "store record %s/%s", SS_KIND_RUNNER, SS_RUNNER_IDENTITY_KEY);
+	cJSON_Delete(doc);
+	return rc;
 }

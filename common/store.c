@@ -107,7 +107,8 @@ int ss_store_get_json(ss_store *st, const char *kind, const char *key, cJSON **o
 	*out = NULL;
 	if (!rc && *found && (rc = ss_json_parse((const char *)b.data, b.len, out, err)))
 		ss_err_prefix(err, "store record %s/%s", kind, key);
-	ss_buf_free(&b);
+	/* Records can be secret-equivalent (expected proofs): no stale copy. */
+	ss_buf_wipe_free(&b);
 	return rc;
 }
 

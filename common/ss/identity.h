@@ -42,10 +42,20 @@ typedef struct ss_identity {
 	int64_t created_at;
 } ss_identity;
 
+/* Where a runner keeps the identity `ss-tpm-identity enroll` printed, in
+ * its state directory (ss/store.h); respond reads its runner id and AK
+ * handle from there. */
+#define SS_KIND_RUNNER "runner"
+#define SS_RUNNER_IDENTITY_KEY "identity"
+
 /* Strict parse; also checks that ak.name is the name of ak.public_area and
  * that ak.public_pem is its key. */
 int ss_identity_parse(const cJSON *doc, ss_identity *out, ss_err *err);
 cJSON *ss_identity_to_json(const ss_identity *id);
 void ss_identity_free(ss_identity *id);
+
+struct ss_store;
+/* The runner's stored identity; *found = false when enroll never ran here. */
+int ss_runner_identity_get(struct ss_store *st, ss_identity *id, bool *found, ss_err *err);
 
 #endif
