@@ -1,26 +1,26 @@
 #include "ss/exectext.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "ss/json.h"
 
 enum { M_TYPE, M_EXECUTION_ID, M_TENANT_ID, M_OPERATOR_ID, M_FINGERPRINT, M_COUNT };
 
+/* Member names with their quotes, as they appear in the text. */
 static const struct {
-	const char *name;
+	const char *quoted;
 	size_t len;
 } known[M_COUNT] = {
-	[M_TYPE] = { "type", 4 },
-	[M_EXECUTION_ID] = { "execution_id", 12 },
-	[M_TENANT_ID] = { "tenant_id", 9 },
-	[M_OPERATOR_ID] = { "operator_id", 11 },
-	[M_FINGERPRINT] = { "fingerprint", 11 },
+	[M_TYPE] = { "\"type\"", 6 },
+	[M_EXECUTION_ID] = { "\"execution_id\"", 14 },
+	[M_TENANT_ID] = { "\"tenant_id\"", 11 },
+	[M_OPERATOR_ID] = { "\"operator_id\"", 13 },
+	[M_FINGERPRINT] = { "\"fingerprint\"", 13 },
 };
 
-struct span {
-	const char *p;
-	size_t n;
-};
+static const char type_value[] = "\"ss.execution.v1\"";
+static const char fingerprint_prefix[] = "\"sha256:";
 
 static const char *skip_ws(const char *p, const char *end)
 {
@@ -29,35 +29,98 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/* Bytes a plain string holds: printable ASCII but '"' and '\\'. */
-static bool plain_byte(unsigned char c)
+/* [A-Za-z0-9._:-] as a bitmap of ASCII: bit c of the 128 (test_exectext
+ * checks all 256 byte values against ss_valid_id). */
+static const uint64_t id_bits[2] = { 0x07ff600000000000u, 0x07fffffe87fffffeu };
+
+static bool id_char(unsigned char c)
 {
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+	return c < 128 && (id_bits[c >> 6] >> (c & 63) & 1);
 }
 
-/* A string of plain bytes at p; false for anything else (an escape, a
- * control character, any non-ASCII byte, no closing quote). */
-static bool plain_string(const char **pp, const char *end, struct span *s)
+static bool hex_digit(unsigned char c)
+{
+	return (unsigned)(c - '0') < 10 || (unsigned)(c - 'a') < 6;
+}
+
+static bool starts(const char *p, const char *end, const char *s, size_t n)
+{
+	return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
+}
+
+/* A quoted identifier at *pp, copied to out; false for anything else. */
+static bool id_value(const char **pp, const char *end, char out[SS_ID_MAX])
 {
 	const char *p = *pp, *q;
 
 	if (p >= end || *p != '"')
 		return false;
-	for (q = p + 1; q < end && plain_byte((unsigned char)*q); q++)
+	for (q = p + 1; q < end && q - p <= 128 && id_char((unsigned char)*q); q++)
 		;
-	if (q >= end || *q != '"')
+	if (q >= end || *q != '"' || q == p + 1)
 		return false;
-	s->p = p + 1;
-	s->n = (size_t)(q - p - 1);
+	memcpy(out, p + 1, (size_t)(q - p - 1));
+	out[q - p - 1] = 0;
 	*pp = q + 1;
 	return true;
 }
 
-/* The whole text is one object of the five members, each once, each a
- * plain string, with only JSON whitespace around the tokens.  Such a text
- * is valid JSON by construction (one level, no numbers, no escapes, ASCII
- * only), so it needs no separate strict scan. */
-static bool plain_members(const char *p, const char *end, struct span v[M_COUNT])
+static bool fingerprint_value(const char **pp, const char *end, char out[SS_FINGERPRINT_MAX])
+{
+	const char *p = *pp;
+	size_t n = sizeof fingerprint_prefix - 1;
+
+	if (!starts(p, end, fingerprint_prefix, n) || end - p < (ptrdiff_t)(n + 64 + 1) ||
+	    p[n + 64] != '"')
+		return false;
+	for (size_t i = n; i < n + 64; i++)
+		if (!hex_digit((unsigned char)p[i]))
+			return false;
+	memcpy(out, p + 1, 7 + 64);
+	out[7 + 64] = 0;
+	*pp = p + n + 64 + 1;
+	return true;
+}
+
+static bool member_value(int m, const char **pp, const char *end, ss_execution *out)
+{
+	switch (m) {
+	case M_TYPE:
+		if (!starts(*pp, end, type_value, sizeof type_value - 1))
+			return false;
+		*pp += sizeof type_value - 1;
+		return true;
+	case M_EXECUTION_ID: return id_value(pp, end, out->execution_id);
+	case M_TENANT_ID: return id_value(pp, end, out->tenant_id);
+	case M_OPERATOR_ID: return id_value(pp, end, out->operator_id);
+	default: return fingerprint_value(pp, end, out->fingerprint);
+	}
+}
+
+/* Which known member name (with its quotes) starts at p, or -1.  The
+ * first two letters tell them apart. */
+static int member_at(const char *p, const char *end)
+{
+	int m;
+
+	if (end - p < 3 || p[0] != '"')
+		return -1;
+	switch (p[1]) {
+	case 't': m = p[2] == 'y' ? M_TYPE : M_TENANT_ID; break;
+	case 'e': m = M_EXECUTION_ID; break;
+	case 'o': m = M_OPERATOR_ID; break;
+	case 'f': m = M_FINGERPRINT; break;
+	default: return -1;
+	}
+	return starts(p, end, known[m].quoted, known[m].len) ? m : -1;
+}
+
+/* The whole text is one object of the five members, each once, with a
+ * valid value of the plain form (no escapes), and only JSON whitespace
+ * around the tokens.  Such a text is valid JSON by construction (one level,
+ * strings of printable ASCII, nothing else), so it needs no separate strict
+ * scan.  out is filled as the members are read. */
+static bool plain_document(const char *p, const char *end, ss_execution *out)
 {
 	unsigned seen = 0;
 
@@ -65,23 +128,17 @@ static bool plain_members(const char *p, const char *end, struct span v[M_COUNT]
 	if (p >= end || *p++ != '{')
 		return false;
 	for (;;) {
-		struct span key;
 		int m;
 
 		p = skip_ws(p, end);
-		if (!plain_string(&p, end, &key))
-			return false;
-		for (m = 0; m < M_COUNT; m++)
-			if (key.n == known[m].len && memcmp(key.p, known[m].name, key.n) == 0)
-				break;
-		if (m == M_COUNT || (seen & (1u << m)))
+		if ((m = member_at(p, end)) < 0 || (seen & (1u << m)))
 			return false;
 		seen |= 1u << m;
-		p = skip_ws(p, end);
+		p = skip_ws(p + known[m].len, end);
 		if (p >= end || *p++ != ':')
 			return false;
 		p = skip_ws(p, end);
-		if (!plain_string(&p, end, &v[m]))
+		if (!member_value(m, &p, end, out))
 			return false;
 		p = skip_ws(p, end);
 		if (p >= end)
@@ -92,35 +149,6 @@ static bool plain_members(const char *p, const char *end, struct span v[M_COUNT]
 			return false;
 	}
 	return seen == (1u << M_COUNT) - 1 && skip_ws(p + 1, end) == end;
-}
-
-static bool id_span(const struct span *s)
-{
-	if (s->n < 1 || s->n > 128)
-		return false;
-	for (size_t i = 0; i < s->n; i++) {
-		char c = s->p[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == ':' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-static bool fingerprint_span(const struct span *s)
-{
-	if (s->n != 7 + 64 || memcmp(s->p, "sha256:", 7) != 0)
-		return false;
-	for (size_t i = 7; i < s->n; i++)
-		if (!((s->p[i] >= '0' && s->p[i] <= '9') || (s->p[i] >= 'a' && s->p[i] <= 'f')))
-			return false;
-	return true;
-}
-
-static void put(char *dst, const struct span *s)
-{
-	memcpy(dst, s->p, s->n);
-	dst[s->n] = 0;
 }
 
 static int parse_tree(const char *text, size_t len, ss_execution *out, ss_err *err)
@@ -136,16 +164,7 @@ static int parse_tree(const char *text, size_t len, ss_execution *out, ss_err *e
 
 int ss_execution_parse_text(const char *text, size_t len, ss_execution *out, ss_err *err)
 {
-	struct span v[M_COUNT];
-
-	if (len > SS_JSON_MAX_SIZE || !plain_members(text, text + len, v) || v[M_TYPE].n != 15 ||
-	    memcmp(v[M_TYPE].p, "ss.execution.v1", 15) != 0 || !id_span(&v[M_EXECUTION_ID]) ||
-	    !id_span(&v[M_TENANT_ID]) || !id_span(&v[M_OPERATOR_ID]) ||
-	    !fingerprint_span(&v[M_FINGERPRINT]))
-		return parse_tree(text, len, out, err);
-	put(out->execution_id, &v[M_EXECUTION_ID]);
-	put(out->tenant_id, &v[M_TENANT_ID]);
-	put(out->operator_id, &v[M_OPERATOR_ID]);
-	put(out->fingerprint, &v[M_FINGERPRINT]);
-	return SS_OK;
+	if (len <= SS_JSON_MAX_SIZE && plain_document(text, text + len, out))
+		return SS_OK;
+	return parse_tree(text, len, out, err);
 }

@@ -110,6 +110,36 @@ TEST(unusual_documents_agree_with_the_tree_parser)
 
 static const char alphabet[] = "\"\\{}[],: \t\r\n0123456789aefnrtsu-._\x01\x7f\xc3\xa9\xff";
 
+/* Identifiers of 128 characters are the longest there are. */
+TEST(identifier_length_limit_agrees)
+{
+	char doc[600], id[131];
+
+	for (int n = 127; n <= 129; n++) {
+		memset(id, 'x', (size_t)n);
+		id[n] = 0;
+		snprintf(doc, sizeof doc,
+			 "{\"type\":\"ss.execution.v1\",\"execution_id\":\"%s\",\"tenant_id\":\"t\","
+			 "\"operator_id\":\"o\",\"fingerprint\":\"sha256:"
+			 "0000000000000000000000000000000000000000000000000000000000000000\"}", id);
+		CHECK(agree(doc, strlen(doc)));
+	}
+}
+
+/* Every byte value as a one-character identifier. */
+TEST(every_identifier_byte_agrees)
+{
+	char doc[300];
+
+	for (int c = 1; c < 256; c++) {
+		snprintf(doc, sizeof doc,
+			 "{\"type\":\"ss.execution.v1\",\"execution_id\":\"a%cb\",\"tenant_id\":\"t\","
+			 "\"operator_id\":\"o\",\"fingerprint\":\"sha256:"
+			 "0000000000000000000000000000000000000000000000000000000000000000\"}", c);
+		CHECK(agree(doc, strlen(doc)));
+	}
+}
+
 TEST(random_mutations_agree_with_the_tree_parser)
 {
 	char buf[512];
@@ -159,6 +189,8 @@ int main(void)
 {
 	RUN(valid_documents_read_in_place);
 	RUN(unusual_documents_agree_with_the_tree_parser);
+	RUN(identifier_length_limit_agrees);
+	RUN(every_identifier_byte_agrees);
 	RUN(random_mutations_agree_with_the_tree_parser);
 	return unit_done();
 }
