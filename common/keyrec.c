@@ -158,14 +158,39 @@ cJSON *ss_keyrec_to_json(const ss_keyrec *r)
 	return o;
 }
 
-/* A string literal, without strlen. */
-#define LITERAL(out, text) ss_buf_add(out, text, sizeof text - 1)
-
-static void add_hex(ss_buf *out, const unsigned char *p, size_t n)
+/* The writer below reserves room for the whole record once, then copies
+ * into it: a record is a few hundred bytes, written once per derived key. */
+static void put(ss_buf *b, const void *p, size_t n)
 {
-	ss_buf_addc(out, '"');
-	ss_hex_append(out, p, n);
-	ss_buf_addc(out, '"');
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+#define PUT_LITERAL(b, text) put(b, text, sizeof text - 1)
+
+/* A JSON string.  Identifiers, hex and times need no escape and are
+ * copied as they are; anything else (a PEM's newlines) goes through the JCS
+ * writer, which fits in the room reserved for the worst case. */
+static void put_string(ss_buf *b, const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] < 0x20 || s[n] == '"' || s[n] == '\\') {
+			ss_jcs_string(s, b);
+			return;
+		}
+	b->data[b->len++] = '"';
+	put(b, s, n);
+	b->data[b->len++] = '"';
+}
+
+static void put_hex(ss_buf *b, const unsigned char *p, size_t n)
+{
+	b->data[b->len++] = '"';
+	ss_hex_encode(p, n, (char *)b->data + b->len);
+	b->len += 2 * n;
+	b->data[b->len++] = '"';
 }
 
 /* derived_at is the same second for long runs of records: format it once
@@ -184,31 +209,37 @@ static const char *time_text(int64_t t)
 
 void ss_keyrec_write(const ss_keyrec *r, ss_buf *out)
 {
-	LITERAL(out, "{\"type\":\"ss.key.v1\",\"key_id\":");
-	ss_jcs_string(r->key_id, out);
-	LITERAL(out, ",\"kind\":");
-	ss_jcs_string(ss_key_kind_name(r->kind), out);
-	LITERAL(out, ",\"purpose\":");
-	ss_jcs_string(r->purpose, out);
-	LITERAL(out, ",\"public_key_pem\":");
+	/* Members, punctuation and hex take under 400 bytes; a string takes at
+	 * most 6 bytes per byte (\u00XX). */
+	ss_buf_reserve(out, 400 + 6 * (strlen(r->purpose) + strlen(r->public_key_pem) +
+				       strlen(r->execution_id) + strlen(r->tenant_id) +
+				       strlen(r->operator_id) + SS_KEY_ID_HEX_LEN + SS_TIME_LEN));
+	PUT_LITERAL(out, "{\"type\":\"ss.key.v1\",\"key_id\":");
+	put_string(out, r->key_id);
+	PUT_LITERAL(out, ",\"kind\":");
+	put_string(out, ss_key_kind_name(r->kind));
+	PUT_LITERAL(out, ",\"purpose\":");
+	put_string(out, r->purpose);
+	PUT_LITERAL(out, ",\"public_key_pem\":");
 	if (r->public_key_pem[0])
-		ss_jcs_string(r->public_key_pem, out);
+		put_string(out, r->public_key_pem);
 	else
-		LITERAL(out, "null");
-	LITERAL(out, ",\"execution_id\":");
-	ss_jcs_string(r->execution_id, out);
-	LITERAL(out, ",\"tenant_id\":");
-	ss_jcs_string(r->tenant_id, out);
-	LITERAL(out, ",\"operator_id\":");
-	ss_jcs_string(r->operator_id, out);
-	LITERAL(out, ",\"session_binding_hash\":");
+		PUT_LITERAL(out, "null");
+	PUT_LITERAL(out, ",\"execution_id\":");
+	put_string(out, r->execution_id);
+	PUT_LITERAL(out, ",\"tenant_id\":");
+	put_string(out, r->tenant_id);
+	PUT_LITERAL(out, ",\"operator_id\":");
+	put_string(out, r->operator_id);
+	PUT_LITERAL(out, ",\"session_binding_hash\":");
 	if (r->has_binding)
-		add_hex(out, r->session_binding_hash, sizeof r->session_binding_hash);
+		put_hex(out, r->session_binding_hash, sizeof r->session_binding_hash);
 	else
-		LITERAL(out, "null");
-	LITERAL(out, ",\"context_hash\":");
-	add_hex(out, r->context_hash, sizeof r->context_hash);
-	LITERAL(out, ",\"derived_at\":");
-	ss_jcs_string(time_text(r->derived_at), out);
-	ss_buf_addc(out, '}');
+		PUT_LITERAL(out, "null");
+	PUT_LITERAL(out, ",\"context_hash\":");
+	put_hex(out, r->context_hash, sizeof r->context_hash);
+	PUT_LITERAL(out, ",\"derived_at\":");
+	put_string(out, time_text(r->derived_at));
+	PUT_LITERAL(out, "}");
+	out->data[out->len] = 0;
 }
