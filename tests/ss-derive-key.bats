@@ -421,3 +421,14 @@ sys.exit(any(key[:12] in open(f, "rb").read() for f in sys.argv[2:]))' "$okm" ou
 	[ "$status" -eq 6 ]
 	[[ "$stderr" == "ss-derive-key: standard output: write: Bad file descriptor" ]]
 }
+
+@test "--batch shows progress on stderr only when it is a terminal" {
+	contexts 400000 >in.jsonl
+	# script(1) gives the command a terminal for stdin/stdout/stderr.
+	run script -qec "ss-derive-key --root-secret root --kind raw --batch --jobs 1 <in.jsonl >out.jsonl" /dev/null
+	assert_success
+	[[ "$output" == *"ss-derive-key: derive: 400000 done ("*"/s)"* ]]
+	[ "$(wc -l <out.jsonl)" -eq 400000 ]
+	ss-derive-key --root-secret root --kind raw --batch <in.jsonl >/dev/null 2>err
+	[ ! -s err ]
+}
