@@ -35,7 +35,7 @@
 #define CHALLENGE_TTL 300      /* seconds */
 #define CHALLENGE_TTL_MAX 86400
 /* gc removes pending challenges and ephemeral keys this long after they
- * expire: past any clock skew a policy may allow. */
+ * expire by default: past any clock skew a policy may allow. */
 #define GC_GRACE 3600
 
 enum {
@@ -56,7 +56,7 @@ enum {
 enum {
 	OPT_KEY = 256, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE, OPT_EXECUTION,
 	OPT_PCRS, OPT_POLICY, OPT_SECRET_OUT, OPT_TCTI, OPT_ALLOW_SIMULATOR, OPT_AK_PUB,
-	OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_VERBOSE = 'v',
+	OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_GRACE, OPT_VERBOSE = 'v',
 };
 
 static const ss_cmd cmds[] = {
@@ -90,7 +90,7 @@ static const ss_cmd cmds[] = {
 			       "--qualifying-data HEX [--policy P.yaml] | --batch [--jobs N] "
 			       "[--policy P.yaml]",
 			       "a verdict on a quote alone, from tpm2-tools artifacts" },
-	[CMD_GC] = { "gc", "[--state DIR]",
+	[CMD_GC] = { "gc", "[--grace SECONDS] [--state DIR]",
 		     "remove expired challenges and leftover ephemeral keys" },
 	{ NULL, NULL, NULL },
 };
@@ -131,6 +131,8 @@ static const ss_opt opts[] = {
 	  "JSONL of quotes on standard input, one verdict per line out" },
 	{ "jobs", OPT_JOBS, "N", ON(CMD_VERIFY_QUOTE), false,
 	  "threads for --batch (default: the number of CPUs)" },
+	{ "grace", OPT_GRACE, "SECONDS", ON(CMD_GC), false,
+	  "keep records this long past their expiry (default 3600)" },
 	{ "tcti", OPT_TCTI, "TCTI", ON(CMD_RESPOND) | ON(CMD_POLICY), false,
 	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI, the tpm2-tss default)" },
 	{ "verbose", OPT_VERBOSE, NULL, ON(CMD_RESPOND) | ON(CMD_POLICY), false,
@@ -157,6 +159,8 @@ struct args {
 	const char *ak_pub, *attest, *sig, *qdata;
 	bool allow_simulator, batch, verbose;
 	uint64_t jobs;
+	uint64_t grace;
+	bool grace_set;
 	char **operands;
 	int noperands;
 };
@@ -184,6 +188,9 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 	case OPT_BATCH: a->batch = true; break;
 	case OPT_VERBOSE: a->verbose = true; break;
 	case OPT_JOBS: return ss_opt_u64("--jobs", arg, 1, SS_PMAP_MAX_JOBS, &a->jobs, err);
+	case OPT_GRACE:
+		a->grace_set = true;
+		return ss_opt_u64("--grace", arg, 0, 30 * 86400, &a->grace, err);
 	case OPT_CP_PUB:
 		if (a->ncp_pub == SS_KEYRING_MAX)
 			return ss_err_set(err, SS_EUSAGE, "at most %d '--cp-pub' keys", SS_KEYRING_MAX);
@@ -433,7 +440,6 @@ static int run_verify(const struct args *a, ss_err *err)
 	ss_keyring own = { 0 };
 	ss_policy policy;
 	ss_store st = { .lock_fd = -1 };
-	ss_secret secret = SS_SECRET_INIT;
 	cJSON *doc = NULL, *session = NULL;
 	int rc, verdict;
 
@@ -449,8 +455,8 @@ static int run_verify(const struct args *a, ss_err *err)
 	    (rc = ss_store_open(&st, a->state, err)))
 		goto out;
 	{
-		ss_hs_verifier v = { &st, &cp, &own, &policy, ss_now() };
-		verdict = ss_hs_verify(&v, doc, &session, &secret, err);
+		ss_hs_verifier v = { &st, &cp, &own, &policy, a->secret_out, ss_now() };
+		verdict = ss_hs_verify(&v, doc, &session, err);
 	}
 	if (verdict != SS_OK && verdict != SS_REFUSED) {
 		rc = verdict;
@@ -458,15 +464,12 @@ static int run_verify(const struct args *a, ss_err *err)
 			ss_err_prefix(err, "evidence");
 		goto out;
 	}
-	if (verdict == SS_OK && (rc = ss_secret_write_file(a->secret_out, secret.p, secret.len, err)))
-		goto out;
 	if ((rc = ss_json_print_line(session, err)))
 		goto out;
 	rc = verdict;
 	if (verdict == SS_REFUSED)
 		session_denial(session, err);
 out:
-	ss_secret_free(&secret);
 	cJSON_Delete(session);
 	cJSON_Delete(doc);
 	ss_store_close(&st);
@@ -524,7 +527,6 @@ static int run_finish(const struct args *a, ss_err *err)
 {
 	ss_keyring ring = { 0 };
 	ss_store st = { .lock_fd = -1 };
-	ss_secret secret = SS_SECRET_INIT;
 	cJSON *doc = NULL;
 	int rc;
 
@@ -532,12 +534,10 @@ static int run_finish(const struct args *a, ss_err *err)
 	    (rc = load_pinned(a, CMD_FINISH, &ring, err)) ||
 	    (rc = output_free(a->secret_out, "--session-secret-out", err)) ||
 	    (rc = read_document("-", "session", &doc, err)) ||
-	    (rc = ss_store_open(&st, a->state, err)) ||
-	    (rc = ss_hs_finish(&st, &ring, doc, ss_now(), &secret, err)))
+	    (rc = ss_store_open(&st, a->state, err)))
 		goto out;
-	rc = ss_secret_write_file(a->secret_out, secret.p, secret.len, err);
+	rc = ss_hs_finish(&st, &ring, doc, ss_now(), a->secret_out, err);
 out:
-	ss_secret_free(&secret);
 	cJSON_Delete(doc);
 	ss_store_close(&st);
 	ss_keyring_free(&ring);
@@ -682,7 +682,8 @@ static int run_gc(const struct args *a, ss_err *err)
 	int rc;
 
 	if ((rc = ss_store_open(&st, a->state, err)) ||
-	    (rc = ss_hs_gc(&st, ss_now(), GC_GRACE, &report, err)))
+	    (rc = ss_hs_gc(&st, ss_now(), a->grace_set ? (int64_t)a->grace : GC_GRACE, &report,
+			   err)))
 		goto out;
 	rc = print_and_free(report, err);
 out:

@@ -8,6 +8,7 @@
 #include "ss/crypto.h"
 #include "ss/enc.h"
 #include "ss/enroll.h"
+#include "ss/io.h"
 #include "ss/json.h"
 #include "ss/session.h"
 #include "ss/timefmt.h"
@@ -31,7 +32,7 @@ int ss_hs_challenge(ss_store *st, const ss_signer *cp, const ss_execution *exec,
 	ss_challenge c;
 	ss_secret eph = SS_SECRET_INIT;
 	ss_buf text = SS_BUF_INIT;
-	cJSON *doc = NULL;
+	cJSON *doc = NULL, *rec = NULL;
 	int rc;
 
 	*out = NULL;
@@ -47,16 +48,24 @@ int ss_hs_challenge(ss_store *st, const ss_signer *cp, const ss_execution *exec,
 	doc = ss_challenge_to_json(&c);
 	if ((rc = ss_doc_sign(doc, cp, err)))
 		goto out;
-	ss_json_write(doc, &text);
-	/* The key first: a stored challenge always has its key. */
-	if ((rc = ss_store_put(st, SS_KIND_CHALLENGE_KEYS, c.challenge_id, eph.p, eph.len, true, err)) ||
-	    (rc = ss_store_put(st, SS_KIND_CHALLENGES, c.challenge_id, text.data, text.len, true, err)))
+	/* The pending record holds the challenge with its private key (the
+	 * store writes 0600 in a 0700 directory). */
+	rec = ss_json_new_object();
+	ss_json_add_item(rec, "challenge", cJSON_Duplicate(doc, 1));
+	ss_json_add_b64(rec, "cp_ephemeral_b64", eph.p, eph.len);
+	ss_json_write(rec, &text);
+	ss_store_begin(st);
+	if ((rc = ss_store_put(st, SS_KIND_CHALLENGES, c.challenge_id, text.data, text.len, true,
+			       err)) ||
+	    (rc = ss_store_commit(st, NULL, err)))
 		goto out;
 	*out = doc;
 	doc = NULL;
 out:
 	cJSON_Delete(doc);
-	ss_buf_free(&text);
+	if (rec)
+		ss_json_wipe_delete(rec);
+	ss_buf_wipe_free(&text);
 	ss_secret_free(&eph);
 	return rc;
 }
@@ -88,43 +97,70 @@ static int deny(struct judgement *j, const char *reason, const char *fmt, ...)
 	return SS_REFUSED;
 }
 
-/* Take the challenge out of the pending set; of concurrent verifies of one
- * challenge exactly one gets it (rename is atomic). */
+/* Take the challenge out of the pending set.  Creating its consumed record
+ * is exclusive (link), so of concurrent verifies of one challenge exactly
+ * one gets it; the pending record, with the ephemeral private key, then
+ * goes whatever the outcome. */
 static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 {
+	static const char *const members[] = { "challenge", "cp_ephemeral_b64", NULL };
 	ss_store *st = j->v->st;
-	bool moved, found;
-	ss_buf key = SS_BUF_INIT;
+	cJSON *pending = NULL, *used = NULL;
+	const cJSON *ch;
+	ss_buf key = SS_BUF_INIT, text = SS_BUF_INIT;
+	bool found, created;
 	int rc;
 
 	if (!ss_store_valid_key(id))
 		return deny(j, SS_R_UNKNOWN_CHALLENGE, "challenge '%s' is not known", id);
-	if ((rc = ss_store_move(st, SS_KIND_CHALLENGES, SS_KIND_CONSUMED, id, &moved, err)))
-		return rc;
-	if (!moved) {
-		if (ss_store_exists(st, SS_KIND_CONSUMED, id))
-			return deny(j, SS_R_CHALLENGE_REUSED, "challenge '%s' was already used", id);
-		return deny(j, SS_R_UNKNOWN_CHALLENGE, "challenge '%s' is not known", id);
-	}
-	if ((rc = ss_store_get_json(st, SS_KIND_CONSUMED, id, &j->challenge_doc, &found, err)))
-		return rc;
-	if (!found || (rc = ss_challenge_parse(j->challenge_doc, &j->ch, err)))
-		return found ? ss_err_prefix(err, "stored challenge '%s'", id)
-			     : ss_err_set(err, SS_EIO, "stored challenge '%s' vanished", id);
-	/* The ephemeral key is used once: read it, then delete it whatever the
-	 * outcome. */
-	if ((rc = ss_store_get(st, SS_KIND_CHALLENGE_KEYS, id, &key, &found, err)))
+	if ((rc = ss_store_get_json(st, SS_KIND_CHALLENGES, id, &pending, &found, err)))
 		goto out;
-	if (found && key.len == SS_X25519_LEN) {
-		if ((rc = ss_secret_alloc(&j->cp_eph, SS_X25519_LEN, err)))
-			goto out;
-		memcpy(j->cp_eph.p, key.data, SS_X25519_LEN);
+	if (!found) {
+		if (ss_store_exists(st, SS_KIND_CONSUMED, id))
+			rc = deny(j, SS_R_CHALLENGE_REUSED, "challenge '%s' was already used", id);
+		else
+			rc = deny(j, SS_R_UNKNOWN_CHALLENGE, "challenge '%s' is not known", id);
+		goto out;
 	}
-	rc = ss_store_remove(st, SS_KIND_CHALLENGE_KEYS, id, &found, err);
+	if ((rc = ss_json_only(pending, "pending challenge", members, err)) ||
+	    (rc = ss_json_object(pending, "pending challenge", "challenge", &ch, err)) ||
+	    (rc = ss_json_b64(pending, "pending challenge", "cp_ephemeral_b64", &key, err))) {
+		ss_err_prefix(err, "stored challenge '%s'", id);
+		goto out;
+	}
+	used = ss_json_new_object();
+	ss_json_add_item(used, "challenge", cJSON_Duplicate(ch, 1));
+	ss_json_write(used, &text);
+	if ((rc = ss_store_put_new(st, SS_KIND_CONSUMED, id, text.data, text.len, &created, err)))
+		goto out;
+	if (!created) {
+		rc = deny(j, SS_R_CHALLENGE_REUSED, "challenge '%s' was already used", id);
+		goto out;
+	}
+	if ((rc = ss_store_remove(st, SS_KIND_CHALLENGES, id, &found, err)))
+		goto out;
+	j->challenge_doc = cJSON_Duplicate(ch, 1);
+	if (!j->challenge_doc)
+		ss_oom();
+	if ((rc = ss_challenge_parse(j->challenge_doc, &j->ch, err))) {
+		ss_err_prefix(err, "stored challenge '%s'", id);
+		goto out;
+	}
+	if (key.len != SS_X25519_LEN) {
+		rc = ss_err_set(err, SS_EIO, "stored challenge '%s': bad ephemeral key", id);
+		goto out;
+	}
+	if ((rc = ss_secret_alloc(&j->cp_eph, SS_X25519_LEN, err)))
+		goto out;
+	memcpy(j->cp_eph.p, key.data, SS_X25519_LEN);
 	j->s.has_execution = true;
 	j->s.exec = j->ch.exec;
 out:
+	if (pending)
+		ss_json_wipe_delete(pending);
+	cJSON_Delete(used);
 	ss_buf_wipe_free(&key);
+	ss_buf_free(&text);
 	return rc;
 }
 
@@ -292,21 +328,24 @@ static int archive(struct judgement *j, const cJSON *evidence_doc, const cJSON *
 	ss_store *st = j->v->st;
 	const ss_policy *p = j->v->policy;
 	ss_buf b = SS_BUF_INIT;
+	cJSON *rec;
 	int rc = SS_OK;
 
 	if (!j->s.has_execution) /* no challenge of ours: nothing to file it under */
 		return SS_OK;
 	if (!ss_store_exists(st, SS_KIND_POLICIES, policy_hex))
-		rc = ss_store_put(st, SS_KIND_POLICIES, policy_hex, p->text.data, p->text.len, false, err);
-	if (!rc) {
-		ss_json_write(evidence_doc, &b);
-		rc = ss_store_put(st, SS_KIND_EVIDENCE, j->s.challenge_id, b.data, b.len, false, err);
-	}
-	if (!rc) {
-		ss_buf_reset(&b);
-		ss_json_write(session, &b);
-		rc = ss_store_put(st, SS_KIND_SESSIONS, j->s.challenge_id, b.data, b.len, false, err);
-	}
+		rc = ss_store_put(st, SS_KIND_POLICIES, policy_hex, p->text.data, p->text.len, false,
+				  err);
+	if (rc)
+		return rc;
+	/* With the consumed challenge, enough to verify the session again. */
+	rec = ss_json_new_object();
+	ss_json_add_item(rec, "evidence", cJSON_Duplicate(evidence_doc, 1));
+	ss_json_add_item(rec, "session", cJSON_Duplicate(session, 1));
+	ss_json_add_string(rec, "policy_sha256", policy_hex);
+	ss_json_write(rec, &b);
+	cJSON_Delete(rec);
+	rc = ss_store_put(st, SS_KIND_DECISIONS, j->s.challenge_id, b.data, b.len, false, err);
 	ss_buf_free(&b);
 	return rc;
 }
@@ -336,11 +375,12 @@ static int audit(struct judgement *j, const char *policy_hex, ss_err *err)
 }
 
 int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,
-		 ss_secret *secret, ss_err *err)
+		 ss_err *err)
 {
 	struct judgement j;
 	ss_evidence ev;
 	ss_quote_blobs qb;
+	ss_secret secret = SS_SECRET_INIT;
 	ss_err decode_err = { 0 };
 	uint8_t ph[32];
 	char policy_hex[65];
@@ -358,6 +398,8 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	j.s.verified_at = v->now;
 	snprintf(j.s.runner_id, sizeof j.s.runner_id, "%s", ev.runner_id);
 
+	/* Everything this decision writes becomes durable in one commit. */
+	ss_store_begin(v->st);
 	if (ss_quote_decode(ev.quote.attest.data, ev.quote.attest.len, ev.quote.sig.data,
 			    ev.quote.sig.len, &qb, &decode_err))
 		verdict = deny(&j, SS_R_MALFORMED, "%s", decode_err.msg);
@@ -372,23 +414,27 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	if (!j.s.has_execution)
 		j.s.challenge_id[0] = 0; /* not one of ours */
 	if (verdict == SS_OK) {
-		if ((rc = seal(&j, evidence_doc, &ev, secret, err)))
+		if ((rc = seal(&j, evidence_doc, &ev, &secret, err)))
 			goto out;
 		j.s.approved = true;
 		snprintf(j.s.reason, sizeof j.s.reason, "%s", SS_R_APPROVED);
 		snprintf(j.detail, sizeof j.detail, "every check passed");
 	}
 	doc = ss_session_to_json(&j.s);
-	if ((rc = ss_doc_sign(doc, v->cp, err)) || (rc = archive(&j, evidence_doc, doc, policy_hex, err)) ||
-	    (rc = audit(&j, policy_hex, err))) {
-		if (verdict == SS_OK)
-			ss_secret_free(secret);
+	if ((rc = ss_doc_sign(doc, v->cp, err)) ||
+	    (rc = archive(&j, evidence_doc, doc, policy_hex, err)) ||
+	    (rc = audit(&j, policy_hex, err)))
 		goto out;
-	}
+	if (verdict == SS_OK &&
+	    (rc = ss_secret_write_file_ex(v->secret_out, secret.p, secret.len, SS_SYNC_DATA, err)))
+		goto out;
+	if ((rc = ss_store_commit(v->st, verdict == SS_OK ? v->secret_out : NULL, err)))
+		goto out;
 	*session = doc;
 	doc = NULL;
 	rc = verdict;
 out:
+	ss_secret_free(&secret);
 	cJSON_Delete(doc);
 	cJSON_Delete(j.challenge_doc);
 	ss_secret_free(&j.cp_eph);
@@ -396,12 +442,10 @@ out:
 	return rc;
 }
 
-/* ---- gc -------------------------------------------------------------------- */
-
-/* Remove the records of kind (and their keys in key_kind, and same-named
- * records in also) whose expires_at is more than grace seconds past. */
-static int gc_expired(ss_store *st, const char *kind, const char *key_kind, const char *also,
-		      int64_t now, int64_t grace, size_t *docs, size_t *keys, ss_err *err)
+/* Remove the records of kind whose member's expires_at is more than grace
+ * seconds past, and those already consumed (left by a crash). */
+static int gc_expired(ss_store *st, const char *kind, const char *consumed, int64_t now,
+		      int64_t grace, size_t *removed, ss_err *err)
 {
 	char **names;
 	size_t n;
@@ -410,49 +454,25 @@ static int gc_expired(ss_store *st, const char *kind, const char *key_kind, cons
 	if ((rc = ss_store_keys(st, kind, &names, &n, err)))
 		return rc;
 	for (size_t i = 0; i < n && !rc; i++) {
-		cJSON *doc = NULL;
+		cJSON *rec = NULL;
+		const cJSON *ch;
 		int64_t expires;
-		bool found;
+		bool found, gone = consumed && ss_store_exists(st, consumed, names[i]);
 		ss_err ignore;
 
-		if (ss_store_get_json(st, kind, names[i], &doc, &found, &ignore) || !found ||
-		    ss_json_time(doc, "", "expires_at", &expires, &ignore) ||
-		    now <= expires + grace) {
-			cJSON_Delete(doc); /* unreadable records are left for a human */
-			continue;
+		if (!gone) {
+			/* Unreadable records are left for a human. */
+			bool expired = !ss_store_get_json(st, kind, names[i], &rec, &found, &ignore) &&
+				       found && !ss_json_object(rec, "", "challenge", &ch, &ignore) &&
+				       !ss_json_time(ch, "", "expires_at", &expires, &ignore) &&
+				       now > expires + grace;
+			if (rec)
+				ss_json_wipe_delete(rec);
+			if (!expired)
+				continue;
 		}
-		cJSON_Delete(doc);
-		if ((rc = ss_store_remove(st, key_kind, names[i], &found, err)))
-			break;
-		*keys += found;
-		if (also && (rc = ss_store_remove(st, also, names[i], &found, err)))
-			break;
-		if ((rc = ss_store_remove(st, kind, names[i], &found, err)))
-			break;
-		*docs += found;
-	}
-	ss_store_keys_free(names, n);
-	return rc;
-}
-
-/* Keys whose challenge is gone (a crash between two writes, or a consumed
- * challenge whose key removal failed), once they are older than grace. */
-static int gc_orphan_keys(ss_store *st, const char *key_kind, const char *kind, int64_t now,
-			  int64_t grace, size_t *keys, ss_err *err)
-{
-	char **names;
-	size_t n;
-	int rc;
-
-	if ((rc = ss_store_keys(st, key_kind, &names, &n, err)))
-		return rc;
-	for (size_t i = 0; i < n && !rc; i++) {
-		bool found;
-		if (ss_store_exists(st, kind, names[i]) ||
-		    now - ss_store_mtime(st, key_kind, names[i]) <= grace)
-			continue;
-		rc = ss_store_remove(st, key_kind, names[i], &found, err);
-		*keys += found;
+		rc = ss_store_remove(st, kind, names[i], &found, err);
+		*removed += found;
 	}
 	ss_store_keys_free(names, n);
 	return rc;
@@ -460,20 +480,19 @@ static int gc_orphan_keys(ss_store *st, const char *key_kind, const char *kind, 
 
 int ss_hs_gc(ss_store *st, int64_t now, int64_t grace, cJSON **report, ss_err *err)
 {
-	size_t challenges = 0, keys = 0, answered = 0;
+	size_t challenges = 0, answered = 0;
 	int rc;
 
 	*report = NULL;
-	if ((rc = gc_expired(st, SS_KIND_CHALLENGES, SS_KIND_CHALLENGE_KEYS, NULL, now, grace, &challenges, &keys, err)) ||
-	    (rc = gc_orphan_keys(st, SS_KIND_CHALLENGE_KEYS, SS_KIND_CHALLENGES, now, grace, &keys, err)) ||
-	    (rc = gc_expired(st, SS_KIND_RUNNER_CHALLENGES, SS_KIND_RUNNER_KEYS,
-			     SS_KIND_RUNNER_EVIDENCE, now, grace,
-			     &answered, &keys, err)))
+	ss_store_begin(st);
+	if ((rc = gc_expired(st, SS_KIND_CHALLENGES, SS_KIND_CONSUMED, now, grace, &challenges,
+			     err)) ||
+	    (rc = gc_expired(st, SS_KIND_RUNNER_PENDING, NULL, now, grace, &answered, err)) ||
+	    (rc = ss_store_commit(st, NULL, err)))
 		return rc;
 	*report = ss_json_new_object();
 	ss_json_add_string(*report, "type", "ss.gc.v1");
 	ss_json_add_int(*report, "removed_challenges", (int64_t)challenges);
 	ss_json_add_int(*report, "removed_answered_challenges", (int64_t)answered);
-	ss_json_add_int(*report, "removed_ephemeral_keys", (int64_t)keys);
 	return SS_OK;
 }

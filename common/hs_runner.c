@@ -5,23 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ss/io.h"
 #include "ss/json.h"
 #include "ss/session.h"
 #include "ss/timefmt.h"
 #include "ss/tpm_ak.h"
 #include "ss/tpm_quote.h"
-
-static int put_json(ss_store *st, const char *kind, const char *key, const cJSON *doc,
-		    ss_err *err)
-{
-	ss_buf b = SS_BUF_INIT;
-	int rc;
-
-	ss_json_write(doc, &b);
-	rc = ss_store_put(st, kind, key, b.data, b.len, true, err);
-	ss_buf_free(&b);
-	return rc;
-}
 
 int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_handle,
 		  const char *runner_id, const cJSON *challenge_doc, int64_t now,
@@ -34,7 +23,8 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 	ESYS_TR ak = ESYS_TR_NONE;
 	uint8_t extra[32];
 	char when[SS_TIME_LEN];
-	cJSON *doc = NULL;
+	ss_buf text = SS_BUF_INIT;
+	cJSON *doc = NULL, *rec = NULL;
 	int rc;
 
 	*evidence = NULL;
@@ -47,8 +37,7 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 		ss_time_format(ch.expires_at, when);
 		return ss_err_set(err, SS_REFUSED, "challenge: expired at %s", when);
 	}
-	if (ss_store_exists(st, SS_KIND_RUNNER_KEYS, ch.challenge_id) ||
-	    ss_store_exists(st, SS_KIND_RUNNER_CHALLENGES, ch.challenge_id))
+	if (ss_store_exists(st, SS_KIND_RUNNER_PENDING, ch.challenge_id))
 		return ss_err_set(err, SS_REFUSED, "challenge: '%s' was already answered",
 				  ch.challenge_id);
 	snprintf(ev.challenge_id, sizeof ev.challenge_id, "%s", ch.challenge_id);
@@ -60,40 +49,71 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 	    (rc = ss_tpm_quote(tpm, ak, &akpub, &ch.sel, extra, sizeof extra, &ev.quote, err)))
 		goto out;
 	doc = ss_evidence_to_json(&ev);
-	/* What finish needs, kept before the evidence leaves: the key, the
-	 * challenge as received and the evidence as sent. */
-	if ((rc = ss_store_put(st, SS_KIND_RUNNER_KEYS, ch.challenge_id, eph.p, eph.len, true, err)) ||
-	    (rc = put_json(st, SS_KIND_RUNNER_CHALLENGES, ch.challenge_id, challenge_doc, err)) ||
-	    (rc = put_json(st, SS_KIND_RUNNER_EVIDENCE, ch.challenge_id, doc, err)))
+	/* What finish needs, kept before the evidence leaves, in one record
+	 * (0600 in a 0700 directory) that finish deletes: the challenge as
+	 * received, the evidence as sent, the ephemeral private key.  Created
+	 * exclusively: a challenge is answered once. */
+	rec = ss_json_new_object();
+	ss_json_add_item(rec, "challenge", cJSON_Duplicate(challenge_doc, 1));
+	ss_json_add_item(rec, "evidence", cJSON_Duplicate(doc, 1));
+	ss_json_add_b64(rec, "runner_ephemeral_b64", eph.p, eph.len);
+	ss_json_write(rec, &text);
+	ss_store_begin(st);
+	if ((rc = ss_store_put(st, SS_KIND_RUNNER_PENDING, ch.challenge_id, text.data, text.len, true,
+			       err)) ||
+	    (rc = ss_store_commit(st, NULL, err)))
 		goto out;
 	*evidence = doc;
 	doc = NULL;
 out:
+	if (rec)
+		ss_json_wipe_delete(rec);
+	ss_buf_wipe_free(&text);
 	cJSON_Delete(doc);
 	ss_secret_free(&eph);
 	ss_evidence_free(&ev);
 	return rc;
 }
 
-static int load(ss_store *st, const char *kind, const char *id, cJSON **doc, ss_err *err)
+/* The record respond kept for this session's challenge. */
+static int load_pending(ss_store *st, const char *id, cJSON **rec, const cJSON **chdoc,
+			const cJSON **evdoc, ss_secret *priv, ss_err *err)
 {
+	static const char *const members[] = { "challenge", "evidence", "runner_ephemeral_b64",
+						NULL };
+	ss_buf key = SS_BUF_INIT;
 	bool found;
-	int rc = ss_store_get_json(st, kind, id, doc, &found, err);
+	int rc;
 
-	if (!rc && !found)
-		rc = ss_err_set(err, SS_REFUSED,
-				"session: challenge '%s' was not answered here (or is finished)", id);
+	if ((rc = ss_store_get_json(st, SS_KIND_RUNNER_PENDING, id, rec, &found, err)))
+		return rc;
+	if (!found)
+		return ss_err_set(err, SS_REFUSED,
+				  "session: challenge '%s' was not answered here (or is finished)", id);
+	if ((rc = ss_json_only(*rec, "answered challenge", members, err)) ||
+	    (rc = ss_json_object(*rec, "answered challenge", "challenge", chdoc, err)) ||
+	    (rc = ss_json_object(*rec, "answered challenge", "evidence", evdoc, err)) ||
+	    (rc = ss_json_b64(*rec, "answered challenge", "runner_ephemeral_b64", &key, err)))
+		goto out;
+	if (key.len != SS_X25519_LEN) {
+		rc = ss_err_set(err, SS_EIO, "answered challenge '%s': bad ephemeral key", id);
+		goto out;
+	}
+	if (!(rc = ss_secret_alloc(priv, SS_X25519_LEN, err)))
+		memcpy(priv->p, key.data, SS_X25519_LEN);
+out:
+	ss_buf_wipe_free(&key);
 	return rc;
 }
 
 int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, int64_t now,
-		 ss_secret *secret, ss_err *err)
+		 const char *secret_out, ss_err *err)
 {
 	ss_session s;
 	ss_challenge ch;
-	cJSON *chdoc = NULL, *evdoc = NULL;
-	ss_buf key = SS_BUF_INIT;
-	ss_secret priv = SS_SECRET_INIT;
+	cJSON *rec = NULL;
+	const cJSON *chdoc, *evdoc;
+	ss_secret priv = SS_SECRET_INIT, secret = SS_SECRET_INIT;
 	uint8_t binding[32], shared[32], confirmation[32];
 	bool found;
 	int rc;
@@ -102,16 +122,9 @@ int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, i
 		return ss_err_prefix(err, "session");
 	if ((rc = ss_session_accept(session_doc, &s, cp, NULL, now, err)))
 		return rc;
-	if ((rc = load(st, SS_KIND_RUNNER_CHALLENGES, s.challenge_id, &chdoc, err)) ||
-	    (rc = load(st, SS_KIND_RUNNER_EVIDENCE, s.challenge_id, &evdoc, err)) ||
-	    (rc = ss_challenge_parse(chdoc, &ch, err)) ||
-	    (rc = ss_store_get(st, SS_KIND_RUNNER_KEYS, s.challenge_id, &key, &found, err)))
+	if ((rc = load_pending(st, s.challenge_id, &rec, &chdoc, &evdoc, &priv, err)) ||
+	    (rc = ss_challenge_parse(chdoc, &ch, err)))
 		goto out;
-	if (!found || key.len != SS_X25519_LEN) {
-		rc = ss_err_set(err, SS_REFUSED, "session: no ephemeral key for challenge '%s'",
-				s.challenge_id);
-		goto out;
-	}
 	if (strcmp(s.exec.execution_id, ch.exec.execution_id) != 0 ||
 	    strcmp(s.exec.tenant_id, ch.exec.tenant_id) != 0 ||
 	    strcmp(s.exec.operator_id, ch.exec.operator_id) != 0 ||
@@ -125,26 +138,24 @@ int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, i
 		rc = ss_err_set(err, SS_REFUSED, "session: binding does not match what this runner answered");
 		goto out;
 	}
-	if ((rc = ss_secret_alloc(&priv, SS_X25519_LEN, err)))
-		goto out;
-	memcpy(priv.p, key.data, SS_X25519_LEN);
 	if ((rc = ss_x25519_shared(&priv, ch.cp_ephemeral, shared, err)) ||
-	    (rc = ss_hs_session_keys(shared, binding, secret, confirmation, err)))
+	    (rc = ss_hs_session_keys(shared, binding, &secret, confirmation, err)))
 		goto out;
 	if (!ss_ct_equal(confirmation, s.key_confirmation, sizeof confirmation)) {
-		ss_secret_free(secret);
 		rc = ss_err_set(err, SS_REFUSED, "session: key confirmation does not match");
 		goto out;
 	}
-	/* Used: the ephemeral key goes now. */
-	rc = ss_store_remove(st, SS_KIND_RUNNER_KEYS, s.challenge_id, &found, err);
-	if (rc)
-		ss_secret_free(secret);
+	/* The secret out, then the ephemeral key gone, durable together. */
+	ss_store_begin(st);
+	if ((rc = ss_secret_write_file_ex(secret_out, secret.p, secret.len, SS_SYNC_DATA, err)) ||
+	    (rc = ss_store_remove(st, SS_KIND_RUNNER_PENDING, s.challenge_id, &found, err)))
+		goto out;
+	rc = ss_store_commit(st, secret_out, err);
 out:
 	ss_wipe(shared, sizeof shared);
-	ss_buf_wipe_free(&key);
 	ss_secret_free(&priv);
-	cJSON_Delete(chdoc);
-	cJSON_Delete(evdoc);
+	ss_secret_free(&secret);
+	if (rec)
+		ss_json_wipe_delete(rec);
 	return rc;
 }

@@ -125,9 +125,10 @@ int ss_fsync_dir(const char *dir, ss_err *err)
 	return SS_OK;
 }
 
-/* Create "<path>.tmp-<random>" exclusively and fill it. */
-static int write_temp(const char *path, const void *p, size_t n, mode_t mode, char *tmp,
-		      size_t tmplen, ss_err *err)
+/* Create "<path>.tmp-<random>" exclusively and fill it (fsynced when
+ * sync_data). */
+static int write_temp(const char *path, const void *p, size_t n, mode_t mode, bool sync_data,
+		      char *tmp, size_t tmplen, ss_err *err)
 {
 	unsigned char rnd[8];
 	char hex[17];
@@ -151,7 +152,7 @@ static int write_temp(const char *path, const void *p, size_t n, mode_t mode, ch
 		ss_err_prefix(err, "'%s'", tmp);
 		goto fail;
 	}
-	if (fsync(fd) < 0) {
+	if (sync_data && fsync(fd) < 0) {
 		ss_err_errno(err, SS_EIO, "fsync '%s'", tmp);
 		goto fail;
 	}
@@ -168,23 +169,32 @@ fail:
 	return SS_EIO;
 }
 
-int ss_file_replace(const char *path, const void *p, size_t n, mode_t mode, ss_err *err)
+int ss_file_replace_ex(const char *path, const void *p, size_t n, mode_t mode, unsigned sync,
+		       ss_err *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	int rc;
 
-	if ((rc = write_temp(path, p, n, mode, tmp, sizeof tmp, err)))
+	if ((rc = write_temp(path, p, n, mode, sync & SS_SYNC_DATA, tmp, sizeof tmp, err)))
 		return rc;
 	if (rename(tmp, path) < 0) {
 		ss_err_errno(err, SS_EIO, "rename '%s'", path);
 		unlink(tmp);
 		return SS_EIO;
 	}
+	if (!(sync & SS_SYNC_DIR))
+		return SS_OK;
 	ss_dirname(path, dir, sizeof dir);
 	return ss_fsync_dir(dir, err);
 }
 
-int ss_file_create(const char *path, const void *p, size_t n, mode_t mode, ss_err *err)
+int ss_file_replace(const char *path, const void *p, size_t n, mode_t mode, ss_err *err)
+{
+	return ss_file_replace_ex(path, p, n, mode, SS_SYNC_ALL, err);
+}
+
+int ss_file_create_ex(const char *path, const void *p, size_t n, mode_t mode, unsigned sync,
+		      ss_err *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	struct stat st;
@@ -194,7 +204,7 @@ int ss_file_create(const char *path, const void *p, size_t n, mode_t mode, ss_er
 	 * anything; link() below is what makes the check race-free. */
 	if (lstat(path, &st) == 0)
 		return ss_err_set(err, SS_EIO, "'%s' already exists", path);
-	if ((rc = write_temp(path, p, n, mode, tmp, sizeof tmp, err)))
+	if ((rc = write_temp(path, p, n, mode, sync & SS_SYNC_DATA, tmp, sizeof tmp, err)))
 		return rc;
 	if (link(tmp, path) < 0) {
 		if (errno == EEXIST)
@@ -205,8 +215,30 @@ int ss_file_create(const char *path, const void *p, size_t n, mode_t mode, ss_er
 		return SS_EIO;
 	}
 	unlink(tmp);
+	if (!(sync & SS_SYNC_DIR))
+		return SS_OK;
 	ss_dirname(path, dir, sizeof dir);
 	return ss_fsync_dir(dir, err);
+}
+
+int ss_file_create(const char *path, const void *p, size_t n, mode_t mode, ss_err *err)
+{
+	return ss_file_create_ex(path, p, n, mode, SS_SYNC_ALL, err);
+}
+
+int ss_syncfs(const char *path, ss_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ss_err_errno(err, SS_EIO, "open '%s'", path);
+	if (syncfs(fd) < 0) {
+		ss_err_errno(err, SS_EIO, "sync the filesystem of '%s'", path);
+		close(fd);
+		return SS_EIO;
+	}
+	close(fd);
+	return SS_OK;
 }
 
 void ss_lines_init(ss_lines *r, int fd, const char *name, size_t max_line)

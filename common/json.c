@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "ss/enc.h"
 #include "ss/io.h"
 #include "ss/jcs.h"
@@ -663,6 +665,27 @@ void ss_json_add_u64hex(cJSON *obj, const char *name, uint64_t value)
 
 	snprintf(s, sizeof s, "0x%llx", (unsigned long long)value);
 	ss_json_add_string(obj, name, s);
+}
+
+static void wipe_tree(cJSON *v)
+{
+	for (; v; v = v->next) {
+		if (v->string)
+			OPENSSL_cleanse(v->string, strlen(v->string));
+		if (v->valuestring)
+			OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
+		wipe_tree(v->child);
+	}
+}
+
+void ss_json_wipe_delete(cJSON *v)
+{
+	if (!v)
+		return;
+	wipe_tree(v->child);
+	if (v->valuestring)
+		OPENSSL_cleanse(v->valuestring, strlen(v->valuestring));
+	cJSON_Delete(v);
 }
 
 /* ---- compact writer ------------------------------------------------------ */

@@ -165,6 +165,12 @@ int ss_secret_write_file(const char *path, const void *p, size_t n, ss_err *err)
 	return ss_file_create(path, p, n, 0600, err);
 }
 
+int ss_secret_write_file_ex(const char *path, const void *p, size_t n, unsigned sync,
+			    ss_err *err)
+{
+	return ss_file_create_ex(path, p, n, 0600, sync | SS_SYNC_DATA, err);
+}
+
 int ss_secret_write_fd(int fd, const void *p, size_t n, ss_err *err)
 {
 	int rc = ss_write_all(fd, p, n, err);

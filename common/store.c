@@ -30,12 +30,51 @@ bool ss_store_valid_key(const char *key)
 int ss_store_open(ss_store *st, const char *state_opt, ss_err *err)
 {
 	st->lock_fd = -1;
+	st->group = st->dirty = false;
 	return ss_state_open(state_opt, st->dir, sizeof st->dir, err);
 }
 
 void ss_store_close(ss_store *st)
 {
+	/* A group nobody committed (an error path): flush it anyway, so the
+	 * state is not left to chance; nothing was reported from it. */
+	if (st->group && st->dirty)
+		(void)ss_syncfs(st->dir, NULL);
+	st->group = st->dirty = false;
 	ss_store_unlock(st);
+}
+
+void ss_store_begin(ss_store *st)
+{
+	st->group = true;
+	st->dirty = false;
+}
+
+int ss_store_commit(ss_store *st, const char *also, ss_err *err)
+{
+	struct stat a, b;
+	char dir[PATH_MAX];
+	int rc = SS_OK;
+
+	if (st->dirty)
+		rc = ss_syncfs(st->dir, err);
+	if (!rc && also) {
+		ss_dirname(also, dir, sizeof dir);
+		/* Another filesystem (or nothing of ours written): sync that one too. */
+		if (!st->dirty || stat(dir, &a) < 0 || stat(st->dir, &b) < 0 || a.st_dev != b.st_dev)
+			rc = ss_syncfs(dir, err);
+	}
+	st->group = st->dirty = false;
+	return rc;
+}
+
+static unsigned sync_bits(ss_store *st)
+{
+	if (st->group) {
+		st->dirty = true;
+		return 0;
+	}
+	return SS_SYNC_ALL;
 }
 
 static int kind_dir(ss_store *st, const char *kind, char *out, size_t outlen, bool create,
@@ -50,19 +89,25 @@ static int kind_dir(ss_store *st, const char *kind, char *out, size_t outlen, bo
 	return SS_OK;
 }
 
-int ss_store_path(ss_store *st, const char *kind, const char *key, char *out, size_t outlen,
-		  ss_err *err)
+static int record_path(ss_store *st, const char *kind, const char *key, bool create, char *out,
+		       size_t outlen, ss_err *err)
 {
 	char dir[PATH_MAX];
 	int rc;
 
 	if (!ss_store_valid_key(key))
 		return ss_err_set(err, SS_EINPUT, "store: '%.64s' is not a valid record key", key);
-	if ((rc = kind_dir(st, kind, dir, sizeof dir, true, err)))
+	if ((rc = kind_dir(st, kind, dir, sizeof dir, create, err)))
 		return rc;
 	if ((size_t)snprintf(out, outlen, "%s/%s", dir, key) >= outlen)
 		return ss_err_set(err, SS_EIO, "store: path too long");
 	return SS_OK;
+}
+
+int ss_store_path(ss_store *st, const char *kind, const char *key, char *out, size_t outlen,
+		  ss_err *err)
+{
+	return record_path(st, kind, key, true, out, outlen, err);
 }
 
 int ss_store_put(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
@@ -71,10 +116,32 @@ int ss_store_put(ss_store *st, const char *kind, const char *key, const void *p,
 	char path[PATH_MAX];
 	int rc;
 
-	if ((rc = ss_store_path(st, kind, key, path, sizeof path, err)))
+	if ((rc = record_path(st, kind, key, true, path, sizeof path, err)))
 		return rc;
-	return exclusive ? ss_file_create(path, p, n, 0600, err)
-			 : ss_file_replace(path, p, n, 0600, err);
+	return exclusive ? ss_file_create_ex(path, p, n, 0600, sync_bits(st), err)
+			 : ss_file_replace_ex(path, p, n, 0600, sync_bits(st), err);
+}
+
+int ss_store_put_new(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
+		     bool *created, ss_err *err)
+{
+	char path[PATH_MAX];
+	ss_err local = { 0 };
+	struct stat sb;
+	int rc;
+
+	*created = false;
+	if ((rc = record_path(st, kind, key, true, path, sizeof path, err)))
+		return rc;
+	rc = ss_file_create_ex(path, p, n, 0600, sync_bits(st), &local);
+	if (rc == SS_OK) {
+		*created = true;
+		return SS_OK;
+	}
+	if (lstat(path, &sb) == 0)
+		return SS_OK; /* it exists: someone else created it */
+	*err = local;
+	return rc;
 }
 
 int ss_store_get(ss_store *st, const char *kind, const char *key, ss_buf *out, bool *found,
@@ -84,7 +151,7 @@ int ss_store_get(ss_store *st, const char *kind, const char *key, ss_buf *out, b
 	int fd, rc;
 
 	*found = false;
-	if ((rc = ss_store_path(st, kind, key, path, sizeof path, err)))
+	if ((rc = record_path(st, kind, key, false, path, sizeof path, err)))
 		return rc;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -117,7 +184,7 @@ bool ss_store_exists(ss_store *st, const char *kind, const char *key)
 	char path[PATH_MAX];
 	struct stat sb;
 
-	if (ss_store_path(st, kind, key, path, sizeof path, NULL))
+	if (record_path(st, kind, key, false, path, sizeof path, NULL))
 		return false;
 	return lstat(path, &sb) == 0;
 }
@@ -127,7 +194,7 @@ long long ss_store_mtime(ss_store *st, const char *kind, const char *key)
 	char path[PATH_MAX];
 	struct stat sb;
 
-	if (ss_store_path(st, kind, key, path, sizeof path, NULL) || lstat(path, &sb) < 0)
+	if (record_path(st, kind, key, false, path, sizeof path, NULL) || lstat(path, &sb) < 0)
 		return 0;
 	return (long long)sb.st_mtime;
 }
@@ -138,7 +205,7 @@ int ss_store_remove(ss_store *st, const char *kind, const char *key, bool *found
 	int rc;
 
 	*found = false;
-	if ((rc = ss_store_path(st, kind, key, path, sizeof path, err)))
+	if ((rc = record_path(st, kind, key, false, path, sizeof path, err)))
 		return rc;
 	if (unlink(path) < 0) {
 		if (errno == ENOENT)
@@ -146,6 +213,8 @@ int ss_store_remove(ss_store *st, const char *kind, const char *key, bool *found
 		return ss_err_errno(err, SS_EIO, "remove '%s'", path);
 	}
 	*found = true;
+	if (!(sync_bits(st) & SS_SYNC_DIR))
+		return SS_OK;
 	ss_dirname(path, dir, sizeof dir);
 	return ss_fsync_dir(dir, err);
 }
@@ -174,6 +243,8 @@ int ss_store_move(ss_store *st, const char *kind_from, const char *kind_to, cons
 		return ss_err_errno(err, SS_EIO, "move '%s'", from);
 	}
 	*moved = true;
+	if (!(sync_bits(st) & SS_SYNC_DIR))
+		return SS_OK;
 	ss_dirname(to, dir, sizeof dir);
 	if ((rc = ss_fsync_dir(dir, err)))
 		return rc;
@@ -272,7 +343,7 @@ int ss_store_audit(ss_store *st, const cJSON *entry, ss_err *err)
 	ss_json_write(entry, &line);
 	ss_buf_addc(&line, '\n');
 	rc = ss_write_all(fd, line.data, line.len, err);
-	if (!rc && fsync(fd) < 0)
+	if (!rc && (sync_bits(st) & SS_SYNC_DATA) && fsync(fd) < 0)
 		rc = ss_err_errno(err, SS_EIO, "fsync audit log '%s'", path);
 	else if (rc)
 		ss_err_prefix(err, "audit log '%s'", path);

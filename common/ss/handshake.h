@@ -35,17 +35,13 @@
 #define SS_SESSION_SECRET_LEN 32
 
 /* Store kinds (see ss/store.h).  Control plane: */
-#define SS_KIND_CHALLENGES "challenges"         /* signed challenges not yet answered */
-#define SS_KIND_CHALLENGE_KEYS "challenge-keys" /* their ephemeral X25519 private keys */
-#define SS_KIND_CONSUMED "consumed"             /* challenges a verify has used */
-#define SS_KIND_EVIDENCE "evidence"             /* archive, by challenge id */
-#define SS_KIND_SESSIONS "sessions"             /* archive, by challenge id */
-#define SS_KIND_POLICIES "policies"             /* archive, by SHA-256 of the policy file */
-#define SS_KIND_COUNTERS "counters"             /* last resetCount/restartCount per AK */
+#define SS_KIND_CHALLENGES "challenges"   /* pending: {challenge, cp_ephemeral_b64} */
+#define SS_KIND_CONSUMED "consumed"       /* {challenge} once a verify has used it */
+#define SS_KIND_DECISIONS "decisions"     /* archive: {evidence, session, policy_sha256} */
+#define SS_KIND_POLICIES "policies"       /* archive, by SHA-256 of the policy file */
+#define SS_KIND_COUNTERS "counters"       /* last resetCount/restartCount per AK */
 /* Runner: */
-#define SS_KIND_RUNNER_CHALLENGES "runner-challenges" /* challenges answered, as received */
-#define SS_KIND_RUNNER_EVIDENCE "runner-evidence"     /* evidence sent */
-#define SS_KIND_RUNNER_KEYS "runner-keys"             /* ephemeral X25519 private keys */
+#define SS_KIND_RUNNER_PENDING "runner-pending" /* {challenge, evidence, runner_ephemeral_b64} */
 
 int ss_hs_quote_binding(const cJSON *challenge_doc, const uint8_t runner_eph[SS_X25519_LEN],
 			uint8_t out[32], ss_err *err);
@@ -71,16 +67,18 @@ typedef struct ss_hs_verifier {
 	const ss_signer *cp;        /* signs the session */
 	const ss_keyring *own;      /* checks the control plane's own records */
 	const ss_policy *policy;
+	const char *secret_out;     /* new 0600 file for the session secret */
 	int64_t now;
 } ss_hs_verifier;
 
-/* Run the checklist on one ss.evidence.v1.  SS_OK: approved; SS_REFUSED:
- * denied.  Either way *session is the signed ss.session.v1, the challenge is
- * consumed and the decision is in the audit log; *secret is set only when
- * approved.  Other codes: the evidence could not be judged (e.g. SS_EINPUT
- * for a document that is not an ss.evidence.v1). */
+/* Run the checklist on one ss.evidence.v1.  SS_OK: approved, and the
+ * session secret is in secret_out; SS_REFUSED: denied.  Either way *session
+ * is the signed ss.session.v1, the challenge is consumed and the decision
+ * archived and in the audit log, all durable before it returns.  Other
+ * codes: the evidence could not be judged (e.g. SS_EINPUT for a document
+ * that is not an ss.evidence.v1), or a write failed. */
 int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,
-		 ss_secret *secret, ss_err *err);
+		 ss_err *err);
 
 /* Runner: check the challenge (pinned signature, unexpired), make the
  * ephemeral key, quote with the AK at ak_handle, keep what finish needs. */
@@ -88,10 +86,10 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 		  const char *runner_id, const cJSON *challenge_doc, int64_t now,
 		  cJSON **evidence, ss_err *err);
 /* Runner: check the session (pinned signature, approved, unexpired, same
- * binding, key confirmation), derive the same secret, delete the ephemeral
- * key.  Refusals are SS_REFUSED. */
+ * binding, key confirmation), write the same secret to secret_out (a new
+ * 0600 file), delete the ephemeral key.  Refusals are SS_REFUSED. */
 int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, int64_t now,
-		 ss_secret *secret, ss_err *err);
+		 const char *secret_out, ss_err *err);
 
 /* Either side: remove pending challenges and ephemeral keys past their
  * expiry (plus skew); *report is an ss.gc.v1 summary. */

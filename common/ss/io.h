@@ -29,15 +29,30 @@ int ss_stdout_flush(ss_err *err);
  * stays empty or ends at a complete record). */
 void ss_stdout_discard(void);
 
-/* Write path atomically: a temporary file in the same directory, fsynced,
- * renamed over path, directory fsynced.  Replaces an existing file. */
+/* What a write makes durable before it returns (bits). */
+#define SS_SYNC_DATA 1u  /* fsync the file's contents before it gets its name */
+#define SS_SYNC_DIR 2u   /* fsync the directory after naming it */
+#define SS_SYNC_ALL (SS_SYNC_DATA | SS_SYNC_DIR)
+
+/* Write path atomically: a temporary file in the same directory, renamed
+ * over path.  With SS_SYNC_ALL (the plain function) the contents and the
+ * name are on disk when it returns; callers that group several writes in
+ * one commit pass fewer bits and end with ss_syncfs. */
 int ss_file_replace(const char *path, const void *p, size_t n, mode_t mode, ss_err *err);
+int ss_file_replace_ex(const char *path, const void *p, size_t n, mode_t mode, unsigned sync,
+		       ss_err *err);
 /* As ss_file_replace, but an existing path (file, directory or symlink,
  * dangling or not) is left untouched and reported as SS_EIO
  * "'path' already exists".  The temporary file is created
- * O_EXCL|O_NOFOLLOW and linked into place, so the final name appears
- * complete or not at all. */
+ * O_EXCL|O_NOFOLLOW and linked into place, so with SS_SYNC_DATA the final
+ * name appears complete or not at all. */
 int ss_file_create(const char *path, const void *p, size_t n, mode_t mode, ss_err *err);
+int ss_file_create_ex(const char *path, const void *p, size_t n, mode_t mode, unsigned sync,
+		      ss_err *err);
+/* Flush the whole filesystem holding path (syncfs(2)): the commit point of
+ * a group of writes made without SS_SYNC_ALL.  One journal commit instead
+ * of two per file. */
+int ss_syncfs(const char *path, ss_err *err);
 /* fsync a directory (after creating, renaming or unlinking in it). */
 int ss_fsync_dir(const char *dir, ss_err *err);
 /* The directory part of path ("." when none), into out. */

@@ -75,6 +75,10 @@ void ss_json_add_b64(cJSON *obj, const char *name, const void *p, size_t n);
 void ss_json_add_u64hex(cJSON *obj, const char *name, uint64_t value);
 void ss_json_add_item(cJSON *obj, const char *name, cJSON *item);
 
+/* cJSON_Delete after wiping every string and name in the tree (records
+ * that carried secrets). */
+void ss_json_wipe_delete(cJSON *v);
+
 /* Compact JSON in member order (how documents are printed). */
 void ss_json_write(const cJSON *v, ss_buf *out);
 /* One document as one line on stdout, flushed; SS_EIO on a write failure. */

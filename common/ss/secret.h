@@ -34,6 +34,10 @@ int ss_parse_fd(const char *opt, const char *s, int *fd, ss_err *err);
 /* A new file, mode 0600, complete or absent (see ss_file_create); an
  * existing path is SS_EIO and stays untouched. */
 int ss_secret_write_file(const char *path, const void *p, size_t n, ss_err *err);
+/* The same with the durability bits of ss_file_create_ex (at least
+ * SS_SYNC_DATA, so the file is complete or absent). */
+int ss_secret_write_file_ex(const char *path, const void *p, size_t n, unsigned sync,
+			    ss_err *err);
 /* Write to an inherited descriptor and close it. */
 int ss_secret_write_fd(int fd, const void *p, size_t n, ss_err *err);
 

@@ -7,8 +7,18 @@
  *
  * Keys are identifiers or hex ([A-Za-z0-9._:-], not starting with '.'),
  * so a key can never name a path outside its kind.  Moving a record from
- * one kind to another is rename(2): of two concurrent moves exactly one
- * succeeds, which is how a challenge is consumed once. */
+ * one kind to another is rename(2), creating one exclusively is link(2): of
+ * two concurrent attempts exactly one succeeds, which is how a challenge is
+ * consumed once.
+ *
+ * Durability.  Outside a group, every write is fsynced (file and
+ * directory) before it returns.  Between ss_store_begin and ss_store_commit
+ * writes are atomic (temporary file, then rename or link) but not synced
+ * one by one; the commit makes all of them durable with one syncfs(2), and
+ * nothing is reported to anyone before it returns.  A crash before the
+ * commit can leave a record of the group missing, or present but
+ * incomplete: records are strict JSON, so an incomplete one fails to parse
+ * and is refused, never trusted (see docs/store.md). */
 #ifndef SS_STORE_H
 #define SS_STORE_H
 
@@ -24,17 +34,29 @@
 typedef struct ss_store {
 	char dir[PATH_MAX];
 	int lock_fd; /* -1 when not held */
+	bool group;  /* between begin and commit */
+	bool dirty;  /* the group wrote something */
 } ss_store;
 
 /* Resolve the state directory (see ss/state.h) and create it. */
 int ss_store_open(ss_store *st, const char *state_opt, ss_err *err);
 void ss_store_close(ss_store *st);
 
+/* Group the writes that follow into one commit. */
+void ss_store_begin(ss_store *st);
+/* Make the group durable (one syncfs of the state's filesystem, and of
+ * also's when it is another one; also may be NULL) and end it. */
+int ss_store_commit(ss_store *st, const char *also, ss_err *err);
+
 /* Write a record.  exclusive: an existing record is SS_EIO "already exists"
  * and stays as it was.  mode 0600 for secrets, 0644 otherwise (the
  * directory is 0700 either way). */
 int ss_store_put(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
 		 bool exclusive, ss_err *err);
+/* Create a record that must not exist: *created = false (SS_OK) when it
+ * does, and it is left as it was. */
+int ss_store_put_new(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
+		     bool *created, ss_err *err);
 /* Read a record (capped at 1 MiB).  *found = false when absent (SS_OK). */
 int ss_store_get(ss_store *st, const char *kind, const char *key, ss_buf *out, bool *found,
 		 ss_err *err);

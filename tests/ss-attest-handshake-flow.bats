@@ -1,0 +1,285 @@
+#!/usr/bin/env bats
+# The handshake end to end on a real TPM: challenge -> respond -> verify ->
+# finish, byte-identical secrets on both sides, and what makes each side
+# refuse: replay, unknown challenges, keys that are not pinned, expiry,
+# never-enrolled and revoked AKs, sessions edited after signing.
+
+load lib/common
+load lib/swtpm
+load lib/handshake
+
+setup_file() { hs_suite_init; }
+teardown_file() { swtpm_fini; }
+setup() { hs_test_setup; }
+teardown() { assert_tpm_clean; }
+
+@test "approved round trip: both sides hold the same 32-byte secret" {
+	hs_challenge
+	validate_schema ss.challenge.v1 "$T/ch.json"
+	hs_respond
+	validate_schema ss.evidence.v1 "$T/ev.json"
+	hs_verify "$T/ev.json"
+	assert_success
+	assert_equal "$stderr" ""
+	echo "$output" >"$T/session.json"
+	validate_schema ss.session.v1 "$T/session.json"
+	run jq -r '[.approved, .reason, .execution_id, .tenant_id, .runner_id, (.ak_name == $e[0].ak_name)] | join(" ")' \
+		--slurpfile e "$HS/enrollment.json" "$T/session.json"
+	assert_output "true approved exec-1 tenant-a runner-1 true"
+	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" \
+		--state "$T/runner" <"$T/session.json"
+	assert_success
+	assert_output ""
+	cmp "$T/cp.key" "$T/runner.key"
+	[ "$(stat -c %s "$T/cp.key")" -eq 32 ]
+	[ "$(stat -c %a "$T/cp.key")" = 600 ] && [ "$(stat -c %a "$T/runner.key")" = 600 ]
+}
+
+@test "the secret never appears on stdout or stderr" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	assert_success
+	hex=$(xxd -p -c 64 "$T/cp.key")
+	b64=$(base64 -w0 "$T/cp.key")
+	[[ "$output$stderr" != *"$hex"* && "$output$stderr" != *"$b64"* ]]
+}
+
+@test "ephemeral private keys are gone once used; the decision is archived and audited" {
+	hs_challenge
+	id=$(jq -r .challenge_id "$T/ch.json")
+	[ -f "$T/cp/challenges/$id" ]
+	hs_respond
+	[ -f "$T/runner/runner-pending/$id" ]
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/session.json"
+	[ ! -e "$T/cp/challenges/$id" ]
+	[ -f "$T/cp/consumed/$id" ]
+	run jq -r 'has("cp_ephemeral_b64")' "$T/cp/consumed/$id"
+	assert_output false
+	run jq -r '[.evidence.challenge_id, .session.approved, (.policy_sha256 | length)] | join(" ")' \
+		"$T/cp/decisions/$id"
+	assert_output "$id true 64"
+	[ -f "$T/cp/policies/$(sha256sum "$HS/policy.yaml" | cut -c1-64)" ]
+	run jq -r 'select(.event == "verify") | [.challenge_id, .approved, .reason] | join(" ")' "$T/cp/audit.jsonl"
+	assert_output "$id true approved"
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" \
+		<"$T/session.json"
+	[ ! -e "$T/runner/runner-pending/$id" ]
+	run ls -la "$T/cp" "$T/runner"
+	refute_output --regexp 'rw-r|r--r'
+}
+
+@test "replayed evidence is refused: challenge_reused, and audited" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	assert_success
+	hs_verify "$T/ev.json"
+	reason_is challenge_reused
+	validate_schema ss.session.v1 <(echo "$output")
+	[ "$(grep -c '"reason":"challenge_reused"' "$T/cp/audit.jsonl")" -eq 1 ]
+}
+
+@test "a challenge this control plane never issued: unknown_challenge" {
+	hs_challenge
+	hs_respond
+	jq -c '.challenge_id = "ch-00000000000000000000000000000000"' "$T/ev.json" >"$T/ev2.json"
+	hs_verify "$T/ev2.json"
+	reason_is unknown_challenge
+	run jq -r '[.challenge_id, .execution_id] | join(",")' <<<"$output"
+	assert_output ","
+}
+
+@test "respond refuses a challenge signed by a key that is not pinned" {
+	hs challenge --key "$HS/other.pem" --execution "$HS/exec.json" --state "$T/other" >"$T/ch.json"
+	kid=$(jq -r .signature.key_id "$T/ch.json")
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 1 "ss-attest-handshake: challenge: signed by a key that is not pinned (key_id $kid)"
+}
+
+@test "respond accepts either of two pinned keys (rotation)" {
+	hs challenge --key "$HS/other.pem" --execution "$HS/exec.json" --state "$T/other" >"$T/ch.json"
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --cp-pub "$HS/other.pub" \
+		--state "$T/runner" <"$T/ch.json"
+	assert_success
+}
+
+@test "respond refuses a challenge whose signed content was edited" {
+	hs_challenge
+	jq -c '.execution.tenant_id = "tenant-b"' "$T/ch.json" >"$T/ch2.json"
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch2.json"
+	assert_failure_exact 1 "ss-attest-handshake: challenge: signature does not verify"
+}
+
+@test "an expired challenge: respond refuses it, verify denies it (challenge_expired)" {
+	sed 's/^clock_skew: .*/clock_skew: 0/' "$HS/policy.yaml" >"$T/policy0.yaml"
+	hs_challenge --ttl 1
+	hs_respond
+	sleep 2
+	exp=$(jq -r .expires_at "$T/ch.json")
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 1 "ss-attest-handshake: challenge: expired at $exp"
+	hs_verify "$T/ev.json" "$T/policy0.yaml"
+	reason_is challenge_expired
+}
+
+@test "a challenge is answered once per runner" {
+	hs_challenge
+	hs_respond
+	id=$(jq -r .challenge_id "$T/ch.json")
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 1 "ss-attest-handshake: challenge: '$id' was already answered"
+}
+
+@test "a never-enrolled AK is denied: ak_not_enrolled" {
+	ss-tpm-identity enroll --runner-id runner-1 --ak-handle 0x8100A002 --state "$T/runner2" >/dev/null
+	hs_challenge
+	hs respond --cp-pub "$HS/cp.pub" --state "$T/runner2" <"$T/ch.json" >"$T/ev.json"
+	hs_verify "$T/ev.json"
+	reason_is ak_not_enrolled
+	tpm2_evictcontrol -C o -c 0x8100A002 >/dev/null
+}
+
+@test "a revoked AK is denied: ak_not_enrolled" {
+	name=$(jq -r .ak_name "$HS/enrollment.json")
+	run --separate-stderr hs revoke "$name" --state "$T/cp"
+	assert_success
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	reason_is ak_not_enrolled
+}
+
+@test "evidence that claims another runner for the AK: ak_not_enrolled" {
+	hs_challenge
+	hs_respond
+	jq -c '.runner_id = "runner-2"' "$T/ev.json" >"$T/ev2.json"
+	hs_verify "$T/ev2.json"
+	reason_is ak_not_enrolled
+}
+
+@test "finish refuses a session edited after signing" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/session.json"
+	for edit in '.tenant_id = "tenant-b"' '.expires_at = "2099-01-01T00:00:00Z"' \
+		'.key_confirmation = ("00" * 32)'; do
+		jq -c "$edit" "$T/session.json" >"$T/edited.json"
+		run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/r.key" \
+			--state "$T/runner" <"$T/edited.json"
+		assert_failure_exact 1 "ss-attest-handshake: session: signature does not verify"
+		[ ! -e "$T/r.key" ]
+	done
+}
+
+@test "finish refuses a denied session turned into an approved one by hand" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	hs_verify "$T/ev.json" # the replay: a signed, denied session
+	reason_is challenge_reused
+	echo "$output" >"$T/denied.json"
+	jq -c '.approved = true | .reason = "approved"' "$T/denied.json" >"$T/forged.json"
+	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/r.key" \
+		--state "$T/runner" <"$T/forged.json"
+	assert_failure_exact 3 "ss-attest-handshake: session: member 'challenge_id' must be a string"
+	# With every member filled in, the signature is what refuses it.
+	jq -c --slurpfile ev "$T/ev.json" --slurpfile ch "$T/ch.json" '.approved = true | .reason = "approved" |
+		.challenge_id = $ch[0].challenge_id | .execution_id = "exec-1" | .tenant_id = "tenant-a" |
+		.operator_id = "operator-1" | .fingerprint = $ch[0].execution.fingerprint |
+		.ak_name = $ev[0].quote.ak_name | .pcr_digest = ("00" * 32) |
+		.clock = {reset_count: 1, restart_count: 0, clock: "0x1", safe: true} |
+		.session_binding_hash = ("00" * 32) | .key_confirmation = ("00" * 32) |
+		.expires_at = "2099-01-01T00:00:00Z"' "$T/denied.json" >"$T/forged.json"
+	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/r.key" \
+		--state "$T/runner" <"$T/forged.json"
+	assert_failure_exact 1 "ss-attest-handshake: session: signature does not verify"
+}
+
+@test "finish refuses a session signed by another control plane and a denied one" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	echo "$output" >"$T/session.json"
+	hs_verify "$T/ev.json"
+	echo "$output" >"$T/denied.json"
+	run --separate-stderr hs finish --cp-pub "$HS/other.pub" --session-secret-out "$T/r.key" \
+		--state "$T/runner" <"$T/session.json"
+	kid=$(jq -r .signature.key_id "$T/session.json")
+	assert_failure_exact 1 "ss-attest-handshake: session: signed by a key that is not pinned (key_id $kid)"
+	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/r.key" \
+		--state "$T/runner" <"$T/denied.json"
+	assert_failure_exact 1 "ss-attest-handshake: session: not approved (reason 'challenge_reused')"
+}
+
+@test "finish runs once; an existing secret file is left untouched (exit 6)" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	echo "$output" >"$T/session.json"
+	echo keep >"$T/exists.key"
+	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/exists.key" \
+		--state "$T/runner" <"$T/session.json"
+	assert_failure_exact 6 "ss-attest-handshake: --session-secret-out: '$T/exists.key' already exists"
+	[ "$(cat "$T/exists.key")" = keep ]
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/r.key" --state "$T/runner" <"$T/session.json"
+	id=$(jq -r .challenge_id "$T/session.json")
+	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/r2.key" \
+		--state "$T/runner" <"$T/session.json"
+	assert_failure_exact 1 "ss-attest-handshake: session: challenge '$id' was not answered here (or is finished)"
+}
+
+@test "verify with an existing secret file exits 6 and consumes nothing" {
+	hs_challenge
+	hs_respond
+	echo keep >"$T/cp.key"
+	run --separate-stderr hs verify --key "$HS/cp.pem" --policy "$HS/policy.yaml" \
+		--session-secret-out "$T/cp.key" --state "$T/cp" <"$T/ev.json"
+	assert_failure_exact 6 "ss-attest-handshake: --session-secret-out: '$T/cp.key' already exists"
+	hs_verify "$T/ev.json"
+	assert_success
+}
+
+@test "16 verifies of one evidence at once, 20 times: exactly one approval each time" {
+	for round in $(seq 1 20); do
+		hs_challenge
+		hs_respond
+		for i in $(seq 1 16); do
+			hs verify --key "$HS/cp.pem" --policy "$HS/policy.yaml" --session-secret-out "$T/k$round-$i" \
+				--state "$T/cp" <"$T/ev.json" >"$T/s$round-$i" 2>/dev/null &
+		done
+		wait
+		approved=$(cat "$T"/s"$round"-* | jq -r .approved | grep -c true || true)
+		reused=$(cat "$T"/s"$round"-* | jq -r .reason | grep -c challenge_reused || true)
+		[ "$approved" -eq 1 ] && [ "$reused" -eq 15 ] ||
+			{ echo "round $round: $approved approved, $reused reused" >&2; return 1; }
+		[ "$(ls "$T"/k"$round"-* | wc -l)" -eq 1 ]
+	done
+}
+
+@test "gc removes expired challenges and answered ones that will never finish" {
+	hs_challenge --ttl 1
+	id=$(jq -r .challenge_id "$T/ch.json")
+	hs_respond
+	hs challenge --key "$HS/cp.pem" --execution "$HS/exec.json" --state "$T/cp" >"$T/live.json"
+	live=$(jq -r .challenge_id "$T/live.json")
+	sleep 2
+	run --separate-stderr hs gc --grace 0 --state "$T/cp"
+	assert_success
+	assert_output '{"type":"ss.gc.v1","removed_challenges":1,"removed_answered_challenges":0}'
+	validate_schema ss.gc.v1 <(echo "$output")
+	[ ! -e "$T/cp/challenges/$id" ] && [ -f "$T/cp/challenges/$live" ]
+	run --separate-stderr hs gc --grace 0 --state "$T/runner"
+	assert_output '{"type":"ss.gc.v1","removed_challenges":0,"removed_answered_challenges":1}'
+	[ ! -e "$T/runner/runner-pending/$id" ]
+}
+
+@test "respond without an enrolled identity in its state: exit 4" {
+	hs_challenge
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/empty" <"$T/ch.json"
+	assert_failure_exact 4 "ss-attest-handshake: no enrolled identity in '$T/empty' (run 'ss-tpm-identity enroll' with this state directory)"
+}
