@@ -84,7 +84,11 @@ TEST(sec1_and_garbage)
 	n = BIO_get_mem_data(bio, &p);
 	CHECK(ss_pkcs8_from_pem((const unsigned char *)p, (size_t)n, &back, &err) == SS_OK);
 	CHECK(back && EVP_PKEY_eq(k, back) == 1);
-	CHECK(ss_pkcs8_from_pem((const unsigned char *)"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 70, &back, &err) == SS_EINPUT);
+	{
+		static const char junk[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+		CHECK(ss_pkcs8_from_pem((const unsigned char *)junk, sizeof junk - 1, &back, &err) ==
+		      SS_EINPUT);
+	}
 	CHECK(ss_spki_from_pem("hello", 5, &back, &err) == SS_EINPUT);
 	CHECK_STR(err.msg, "not a PEM public key");
 	BIO_free(bio);
