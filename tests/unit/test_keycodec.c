@@ -84,6 +84,7 @@ TEST(sec1_and_garbage)
 	n = BIO_get_mem_data(bio, &p);
 	CHECK(ss_pkcs8_from_pem((const unsigned char *)p, (size_t)n, &back, &err) == SS_OK);
 	CHECK(back && EVP_PKEY_eq(k, back) == 1);
+	EVP_PKEY_free(back);
 	{
 		static const char junk[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
 		CHECK(ss_pkcs8_from_pem((const unsigned char *)junk, sizeof junk - 1, &back, &err) ==
