@@ -1,5 +1,6 @@
 #include "ss/attest.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,15 +46,71 @@ int ss_quote_decode(const uint8_t *attest, size_t attest_len, const uint8_t *sig
 	return SS_OK;
 }
 
+/* The digests, fetched once per process: EVP_Digest with EVP_sha256()
+ * would look the implementation up again on every call. */
+static const EVP_MD *fetched[4];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_digests(void)
+{
+	static const char *const names[] = { "SHA1", "SHA256", "SHA384", "SHA512" };
+
+	for (int i = 0; i < 4; i++)
+		fetched[i] = EVP_MD_fetch(NULL, names[i], NULL);
+}
+
+static const EVP_MD *digest_for(uint16_t tpm_alg)
+{
+	pthread_once(&fetch_once, fetch_digests);
+	switch (tpm_alg) {
+	case TPM2_ALG_SHA1: return fetched[0];
+	case TPM2_ALG_SHA256: return fetched[1];
+	case TPM2_ALG_SHA384: return fetched[2];
+	case TPM2_ALG_SHA512: return fetched[3];
+	default: return NULL;
+	}
+}
+
+/* A verify context for (key, scheme, hash), or NULL. */
+static EVP_PKEY_CTX *verify_ctx(EVP_PKEY *pkey, uint16_t scheme, uint16_t hash)
+{
+	const EVP_MD *md = digest_for(hash);
+	EVP_PKEY_CTX *ctx = md ? EVP_PKEY_CTX_new(pkey, NULL) : NULL;
+
+	if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_signature_md(ctx, md) != 1 ||
+	    (scheme == TPM2_ALG_RSASSA && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1) ||
+	    (scheme == TPM2_ALG_RSAPSS &&
+	     (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	      EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_AUTO) != 1))) {
+		EVP_PKEY_CTX_free(ctx);
+		ERR_clear_error();
+		return NULL;
+	}
+	return ctx;
+}
+
+static void pinned_scheme(const TPMT_PUBLIC *ak, uint16_t *scheme, uint16_t *hash);
+
 int ss_ak_key_init(ss_ak_key *k, const TPMT_PUBLIC *pub, ss_err *err)
 {
+	uint16_t scheme, hash;
+	int rc;
+
 	k->pub = *pub;
-	return ss_tpm_public_to_pkey(pub, &k->pkey, err);
+	k->vctx = NULL;
+	if ((rc = ss_tpm_public_to_pkey(pub, &k->pkey, err)))
+		return rc;
+	pinned_scheme(pub, &scheme, &hash);
+	if (scheme != TPM2_ALG_NULL)
+		k->vctx = verify_ctx(k->pkey, scheme, hash); /* NULL: made per quote */
+	return SS_OK;
 }
 
 void ss_ak_key_free(ss_ak_key *k)
 {
+	EVP_PKEY_CTX_free(k->vctx);
 	EVP_PKEY_free(k->pkey);
+	k->vctx = NULL;
 	k->pkey = NULL;
 }
 
@@ -107,16 +164,22 @@ static bool scheme_fits_key(const TPMT_PUBLIC *ak, uint16_t sig_alg)
 static int check_signature(const ss_ak_key *ak, const TPMT_SIGNATURE *s, const uint8_t *msg,
 			   size_t msglen, ss_err *err)
 {
-	const EVP_MD *md = ss_md_for_alg(sig_hash(s));
+	const EVP_MD *md = digest_for(sig_hash(s));
 	unsigned char digest[EVP_MAX_MD_SIZE], *der = NULL;
 	const unsigned char *sigp;
-	size_t dlen = 0, siglen;
+	unsigned int dlen = 0;
+	size_t siglen;
 	EVP_PKEY_CTX *ctx = NULL;
 	ECDSA_SIG *ecsig = NULL;
+	uint16_t scheme, hash;
 	int ok = -1, derlen;
 
-	if (!md || ss_digest(md, msg, msglen, digest, &dlen, err))
-		return md ? -1 : 0;
+	if (!md)
+		return 0;
+	if (EVP_Digest(msg, msglen, digest, &dlen, md, NULL) != 1) {
+		ss_err_ssl(err, "digest the quote");
+		return -1;
+	}
 	if (s->sigAlg == TPM2_ALG_ECDSA) {
 		const TPMS_SIGNATURE_ECDSA *e = &s->signature.ecdsa;
 		BIGNUM *r, *sv;
@@ -140,23 +203,15 @@ static int check_signature(const ss_ak_key *ak, const TPMT_SIGNATURE *s, const u
 		siglen = s->sigAlg == TPM2_ALG_RSASSA ? s->signature.rsassa.sig.size
 						      : s->signature.rsapss.sig.size;
 	}
-	ctx = EVP_PKEY_CTX_new(ak->pkey, NULL);
-	if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_signature_md(ctx, md) != 1) {
-		ss_err_ssl(err, "prepare signature check");
-		goto out;
-	}
-	if (s->sigAlg == TPM2_ALG_RSASSA &&
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1) {
-		ss_err_ssl(err, "prepare signature check");
-		goto out;
-	}
-	if (s->sigAlg == TPM2_ALG_RSAPSS &&
-	    (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_AUTO) != 1)) {
-		ss_err_ssl(err, "prepare signature check");
-		goto out;
-	}
-	ok = EVP_PKEY_verify(ctx, sigp, siglen, digest, dlen) == 1;
+	/* The prepared context when the signature uses the AK's own scheme
+	 * (the caller has checked it does when the AK pins one). */
+	pinned_scheme(&ak->pub, &scheme, &hash);
+	if (ak->vctx && s->sigAlg == scheme && sig_hash(s) == hash)
+		ok = EVP_PKEY_verify(ak->vctx, sigp, siglen, digest, dlen) == 1;
+	else if ((ctx = verify_ctx(ak->pkey, s->sigAlg, sig_hash(s))))
+		ok = EVP_PKEY_verify(ctx, sigp, siglen, digest, dlen) == 1;
+	else
+		ss_err_set(err, SS_ECRYPTO, "prepare signature check");
 	ERR_clear_error();
 out:
 	EVP_PKEY_CTX_free(ctx);

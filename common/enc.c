@@ -1,5 +1,6 @@
 #include "ss/enc.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -102,17 +103,27 @@ void ss_b64_append(ss_buf *b, const void *in, size_t n)
 	b->data[b->len] = 0;
 }
 
+/* The value of each base64 character, -1 for anything else. */
+static signed char b64table[256];
+static pthread_once_t b64table_once = PTHREAD_ONCE_INIT;
+
+static void b64table_init(void)
+{
+	memset(b64table, -1, sizeof b64table);
+	for (int i = 0; i < 64; i++)
+		b64table[(unsigned char)b64chars[i]] = (signed char)i;
+}
+
 static int b64val(char c)
 {
-	const char *p = c ? strchr(b64chars, c) : NULL;
-
-	return p ? (int)(p - b64chars) : -1;
+	return b64table[(unsigned char)c];
 }
 
 bool ss_b64_decode(const char *in, size_t inlen, ss_buf *out)
 {
 	size_t start = out->len;
 
+	pthread_once(&b64table_once, b64table_init);
 	if (inlen % 4)
 		return false;
 	ss_buf_reserve(out, inlen / 4 * 3);

@@ -122,9 +122,3 @@ int ss_pcr_digest(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_D
 		*outlen = len;
 	return SS_OK;
 }
-
-int ss_pcr_composite(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
-		     uint8_t *out, ss_err *err)
-{
-	return ss_pcr_digest(sel, pcr, sel->hash->tpm_alg, out, NULL, err);
-}

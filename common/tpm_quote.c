@@ -114,8 +114,6 @@ static int check_selection(const TPMS_QUOTE_INFO *q, const ss_pcrsel *sel, ss_er
 {
 	if (q->pcrSelect.count != 1 || mask_of(&q->pcrSelect, sel->hash) != sel->mask)
 		return ss_err_set(err, SS_ETPM, "quote: PCR selection not as requested");
-	if (q->pcrDigest.size != sel->hash->size)
-		return ss_err_set(err, SS_ETPM, "quote: PCR digest of the wrong size");
 	return SS_OK;
 }
 
@@ -133,7 +131,8 @@ static int quote_once(ss_tpm *t, ESYS_TR ak, const ss_pcrsel *sel, const TPM2B_D
 	uint8_t sigbuf[sizeof(TPMT_SIGNATURE) + 16];
 	size_t siglen = 0;
 	ss_quote_blobs q;
-	uint8_t composite[SS_MAX_DIGEST];
+	uint8_t composite[EVP_MAX_MD_SIZE];
+	size_t clen = 0;
 	TSS2_RC trc;
 	int rc;
 
@@ -159,12 +158,15 @@ static int quote_once(ss_tpm *t, ESYS_TR ak, const ss_pcrsel *sel, const TPM2B_D
 			err->code = SS_ETPM;
 		return SS_ETPM;
 	}
+	/* pcrDigest is made with the signing scheme's hash, whatever the bank. */
 	if ((rc = check_attest(&q.attest, qd->buffer, qd->size, err)) ||
 	    (rc = ss_tpm_pcr_read(t, sel, out->pcr, err)) ||
 	    (rc = check_selection(&q.attest.attested.quote, sel, err)) ||
-	    (rc = ss_pcr_composite(sel, out->pcr, composite, err)))
+	    (rc = ss_pcr_digest(sel, (const uint8_t(*)[SS_MAX_DIGEST])out->pcr,
+				q.sig.signature.any.hashAlg, composite, &clen, err)))
 		return rc;
-	*covered = memcmp(composite, q.attest.attested.quote.pcrDigest.buffer, sel->hash->size) == 0;
+	*covered = clen == q.attest.attested.quote.pcrDigest.size &&
+		   memcmp(composite, q.attest.attested.quote.pcrDigest.buffer, clen) == 0;
 	return SS_OK;
 }
 

@@ -94,6 +94,10 @@ int ss_quote_verify(const uint8_t *attest_bytes, size_t attest_len, const ss_quo
 typedef struct ss_ak_key {
 	EVP_PKEY *pkey;
 	TPMT_PUBLIC pub;
+	/* A verify context set up once for the scheme the AK pins (NULL when
+	 * it pins none): re-used for every quote of this AK.  Not shared
+	 * between threads. */
+	EVP_PKEY_CTX *vctx;
 } ss_ak_key;
 
 int ss_ak_key_init(ss_ak_key *k, const TPMT_PUBLIC *pub, ss_err *err);

@@ -38,9 +38,5 @@ void ss_quote_free(ss_quote *q);
  * the signing hash, not the bank's).  out: EVP_MAX_MD_SIZE bytes. */
 int ss_pcr_digest(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
 		  uint16_t hash_alg, uint8_t *out, size_t *outlen, ss_err *err);
-/* ss_pcr_digest with the bank's own hash (right when the signing hash is the
- * bank's, e.g. a sha256 bank quoted by a SHA-256 AK).  out: sel.hash->size. */
-int ss_pcr_composite(const ss_pcrsel *sel, const uint8_t pcr[SS_PCR_COUNT][SS_MAX_DIGEST],
-		     uint8_t *out, ss_err *err);
 
 #endif

@@ -62,7 +62,8 @@ static void make_attest(TPMS_ATTEST *a)
 	a->attested.quote.pcrSelect.pcrSelections[0].sizeofSelect = 3;
 	a->attested.quote.pcrSelect.pcrSelections[0].pcrSelect[0] = 0x07;
 	a->attested.quote.pcrDigest.size = 32;
-	ss_pcr_composite(&sel, (const uint8_t(*)[SS_MAX_DIGEST])pcr, a->attested.quote.pcrDigest.buffer, NULL);
+	ss_pcr_digest(&sel, (const uint8_t(*)[SS_MAX_DIGEST])pcr, TPM2_ALG_SHA256,
+		      a->attested.quote.pcrDigest.buffer, NULL, NULL);
 }
 
 struct blob {
