@@ -658,6 +658,13 @@ static int run_verify_quote_batch(const struct args *a, const ss_policy *policy,
 	if (!rc && stats.refused)
 		rc = ss_err_set(err, SS_REFUSED, "%llu of %llu quotes are not valid", stats.refused,
 				stats.lines);
+	/* The verdicts before a failing line are complete: they stay. */
+	if (rc >= SS_EUSAGE) {
+		ss_err keep = *err;
+		if (ss_stdout_flush(err) == SS_OK)
+			*err = keep;
+		return err->code;
+	}
 	return rc;
 }
 

@@ -65,7 +65,10 @@ static int judge(const ss_qv_input *in, const ss_policy *p, struct qv *v, ss_err
 	if (in->pcrfile) {
 		if (v->q.attest.type == TPM2_ST_ATTEST_QUOTE)
 			ss_pcrsel_from_tpml(&v->q.attest.attested.quote.pcrSelect, &quoted);
-		if (ss_tpm2tools_pcrs(in->pcrfile, in->pcrfile_len, &quoted, &v->sel, v->values, &perr))
+		rc = ss_tpm2tools_pcrs(in->pcrfile, in->pcrfile_len, &quoted, &v->sel, v->values, &perr);
+		if (rc == SS_REFUSED)
+			return invalid(v, SS_R_SELECTION, perr.msg);
+		if (rc)
 			return invalid(v, SS_R_MALFORMED, perr.msg);
 		v->have_values = true;
 	}

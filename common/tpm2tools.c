@@ -73,10 +73,13 @@ int ss_tpm2tools_pcrs(const uint8_t *p, size_t n, const ss_pcrsel *quoted, ss_pc
 		return ss_err_set(err, SS_EINPUT, "PCR file: unknown format");
 	/* The values form: one digest per PCR the quote selects. */
 	*sel = *quoted;
-	if (n != (size_t)ss_pcrsel_count(quoted) * quoted->hash->size)
+	if (n % quoted->hash->size)
 		return ss_err_set(err, SS_EINPUT,
-				  "PCR file: %zu bytes is neither tpm2-tools form for %d %s PCRs", n,
-				  ss_pcrsel_count(quoted), quoted->hash->name);
+				  "PCR file: %zu bytes is neither tpm2-tools form for %s PCRs", n,
+				  quoted->hash->name);
+	if (n != (size_t)ss_pcrsel_count(quoted) * quoted->hash->size)
+		return ss_err_set(err, SS_REFUSED, "PCR file holds %zu %s values, the quote selects %d",
+				  n / quoted->hash->size, quoted->hash->name, ss_pcrsel_count(quoted));
 	for (unsigned i = 0; i < SS_PCR_COUNT; i++)
 		if (quoted->mask & (1u << i)) {
 			memcpy(values[i], p + k, quoted->hash->size);

@@ -21,7 +21,9 @@
 
 /* Read a PCR file of either form.  quoted: the selection of the quote the
  * values go with (used for the values form, and to tell the forms apart).
- * Out: the selection the file covers and its values. */
+ * Out: the selection the file covers and its values.  SS_EINPUT when the
+ * file is neither form; SS_REFUSED when it is the values form with another
+ * number of values than the quote selects. */
 int ss_tpm2tools_pcrs(const uint8_t *p, size_t n, const ss_pcrsel *quoted, ss_pcrsel *sel,
 		      uint8_t values[SS_PCR_COUNT][SS_MAX_DIGEST], ss_err *err);
 

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Batch quote verification: `ss-attest-handshake verify-quote --batch` over
+# real swtpm quotes from 100 distinct AKs, against `openssl speed ecdsap256`
+# verify/s measured in the same run.  No verdict is cached; parsed AK keys
+# are (per thread).  Reports one line per thread count.
+set -euo pipefail
+: "${SS_TOP:?run through bench/run}"
+out="$SS_BUILD/bench"
+mkdir -p "$out"
+corpus="$out/quotes-100ak.jsonl"
+n_aks=100 per_ak=3 lines=30000
+
+make_corpus() {
+	local w i j
+	w=$(mktemp -d)
+	# shellcheck source=../tests/lib/swtpm.bash
+	BATS_FILE_TMPDIR="$w" source "$SS_TOP/tests/lib/swtpm.bash"
+	swtpm_init >/dev/null
+	for i in $(seq 1 $n_aks); do
+		tpm2_createak -Q -C 0x81010001 -c "$w/ak.ctx" -G ecc -g sha256 -s ecdsa -u "$w/ak$i.pub"
+		tpm2_flushcontext -t; tpm2_flushcontext -l; tpm2_flushcontext -s
+		for j in $(seq 1 $per_ak); do
+			q=$(openssl rand -hex 32)
+			tpm2_quote -Q -c "$w/ak.ctx" -l sha256:0,1,2,3,4,5,6,7 -q "$q" -g sha256 \
+				-m "$w/q$i-$j.msg" -s "$w/q$i-$j.sig" -o "$w/q$i-$j.pcrs"
+			tpm2_flushcontext -t
+			echo "$q" >"$w/q$i-$j.qd"
+		done
+	done
+	swtpm_fini
+	/usr/bin/python3 - "$w" "$n_aks" "$per_ak" "$lines" >"$corpus.tmp" <<-'PY'
+	import base64, json, sys
+	w, n, per, lines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+	b64 = lambda p: base64.b64encode(open(p, "rb").read()).decode()
+	recs = []
+	for i in range(1, n + 1):
+	    for j in range(1, per + 1):
+	        f = f"{w}/q{i}-{j}"
+	        recs.append({"ak_public_b64": b64(f"{w}/ak{i}.pub"), "attest_b64": b64(f + ".msg"),
+	                     "signature_b64": b64(f + ".sig"), "pcrs_b64": b64(f + ".pcrs"),
+	                     "qualifying_data": open(f + ".qd").read().strip()})
+	for k in range(lines):
+	    r = dict(recs[k % len(recs)], id=f"q{k}")
+	    print(json.dumps(r, separators=(",", ":")))
+	PY
+	mv "$corpus.tmp" "$corpus"
+	rm -rf "$w"
+}
+
+[ -s "$corpus" ] || make_corpus
+
+# Best of three, in verdicts per second.
+rate() {
+	local best=0 t0 t1 r i
+	for i in 1 2 3; do
+		t0=$(date +%s.%N)
+		"$@" <"$corpus" >"$out/verdicts.jsonl"
+		t1=$(date +%s.%N)
+		best=$(awk -v n="$lines" -v a="$t0" -v b="$t1" -v best="$best" \
+			'BEGIN { r = n / (b - a); print (r > best ? r : best) }')
+	done
+	valid=$(grep -c '"valid":true' "$out/verdicts.jsonl")
+	[ "$valid" -eq "$lines" ] || { echo "verify-quote: only $valid of $lines valid" >&2; exit 1; }
+	printf '%.0f' "$best"
+}
+
+ossl=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ {print $NF}')
+status=0
+for jobs in 1 $(nproc); do
+	ours=$(rate ss-attest-handshake verify-quote --batch --jobs "$jobs")
+	ratio=$(awk -v a="$ours" -v b="$ossl" 'BEGIN { print a / b }')
+	verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) ? 1 : 0 }')
+	[ "$verdict" -eq 1 ] && mark=ok || { mark=MISSED; [ "$jobs" -eq "$(nproc)" ] && status=1; }
+	printf 'verify-quote-batch: %s verdicts/s on %d core(s) vs openssl speed ecdsap256 %s verify/s (1 core) -> ratio %.2f (target >= 0.80) %s\n' \
+		"$ours" "$jobs" "$ossl" "$ratio" "$mark"
+done
+exit $status
