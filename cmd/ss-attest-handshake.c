@@ -357,13 +357,10 @@ static int run_revoke(const struct args *a, ss_err *err)
 /* A PCR selection given on the command line: a usage error if bad. */
 static int parse_pcrs_spec(const char *s, ss_pcrsel *sel, ss_err *err)
 {
-	int rc = ss_pcrsel_parse(s, sel, err);
-
-	if (rc) {
-		err->code = SS_EUSAGE;
-		ss_err_prefix(err, "--pcrs");
-	}
-	return rc;
+	if (ss_pcrsel_parse(s, sel, err) == SS_OK)
+		return SS_OK;
+	err->code = SS_EUSAGE;
+	return ss_err_prefix(err, "--pcrs");
 }
 
 /* The one stderr line of a denied session: its reason code. */
