@@ -283,3 +283,42 @@ teardown() { assert_tpm_clean; }
 	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/empty" <"$T/ch.json"
 	assert_failure_exact 4 "ss-attest-handshake: no enrolled identity in '$T/empty' (run 'ss-tpm-identity enroll' with this state directory)"
 }
+
+@test "the archive is enough to verify a session again offline (independent recomputation)" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	assert_success
+	id=$(jq -r .challenge_id "$T/ch.json")
+	ak=$(jq -r .session.ak_name "$T/cp/decisions/$id")
+	policy="$T/cp/policies/$(jq -r .policy_sha256 "$T/cp/decisions/$id")"
+	# From the archive alone, in Python: the bindings (JCS of these ASCII,
+	# integer-only documents is json.dumps with sorted keys), the session's
+	# signature input, and a verify-quote line.
+	"$SS_PYTHON" - "$T/cp/consumed/$id" "$T/cp/decisions/$id" "$T/cp/enrolled/$ak" "$T" <<-'PY'
+	import base64, hashlib, json, sys
+	jcs = lambda o: json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+	ch = json.load(open(sys.argv[1]))["challenge"]
+	dec = json.load(open(sys.argv[2]))
+	enr = json.load(open(sys.argv[3]))
+	out = sys.argv[4]
+	ev, session = dec["evidence"], dec["session"]
+	eph = base64.b64decode(ev["runner_ephemeral_x25519"])
+	extra = hashlib.sha256(b"ss-attest v1\0" + jcs(ch) + eph).hexdigest()
+	binding = hashlib.sha256(b"ss-session v1\0" + jcs(ch) + jcs(ev)).hexdigest()
+	assert binding == session["session_binding_hash"], "binding"
+	q = ev["quote"]
+	values = b"".join(bytes.fromhex(q["pcrs"][k]) for k in sorted(q["pcrs"], key=int))
+	line = {"id": ch["challenge_id"], "ak_public_b64": enr["ak_public_area_b64"],
+	        "attest_b64": q["attest_b64"], "signature_b64": q["signature_b64"],
+	        "pcrs_b64": base64.b64encode(values).decode(), "qualifying_data": extra}
+	open(out + "/offline.jsonl", "w").write(json.dumps(line) + "\n")
+	unsigned = {k: v for k, v in session.items() if k != "signature"}
+	open(out + "/session.jcs", "wb").write(jcs(unsigned))
+	open(out + "/session.sig", "wb").write(base64.b64decode(session["signature"]["value"]))
+	PY
+	run --separate-stderr hs verify-quote --batch --policy "$policy" <"$T/offline.jsonl"
+	assert_success
+	[ "$(jq -r .reason <<<"$output")" = valid ]
+	openssl pkeyutl -verify -pubin -inkey "$HS/cp.pub" -rawin -in "$T/session.jcs" -sigfile "$T/session.sig"
+}
