@@ -355,15 +355,15 @@ static int audit(struct judgement *j, const char *policy_hex, ss_err *err)
 	cJSON *e = ss_json_new_object();
 	int rc;
 
+	ss_json_add_time(e, "at", j->v->now);
 	ss_json_add_string(e, "event", "verify");
-	ss_json_add_time(e, "time", j->v->now);
+	ss_json_add_string(e, "decision", j->s.approved ? "approved" : "denied");
 	ss_json_add_string_or_null(e, "challenge_id", j->s.challenge_id[0] ? j->s.challenge_id : NULL);
 	ss_json_add_string_or_null(e, "runner_id", j->s.runner_id[0] ? j->s.runner_id : NULL);
 	if (j->s.ak_name_len)
 		ss_json_add_hex(e, "ak_name", j->s.ak_name, j->s.ak_name_len);
 	else
 		ss_json_add_null(e, "ak_name");
-	ss_json_add_bool(e, "approved", j->s.approved);
 	ss_json_add_string(e, "reason", j->s.reason);
 	ss_json_add_string(e, "detail", j->detail);
 	ss_json_add_string(e, "policy_sha256", policy_hex);

@@ -62,8 +62,9 @@ teardown() { assert_tpm_clean; }
 		"$T/cp/decisions/$id"
 	assert_output "$id true 64"
 	[ -f "$T/cp/policies/$(sha256sum "$HS/policy.yaml" | cut -c1-64)" ]
-	run jq -r 'select(.event == "verify") | [.challenge_id, .approved, .reason] | join(" ")' "$T/cp/audit.jsonl"
-	assert_output "$id true approved"
+	run jq -r 'select(.event == "verify") | [.challenge_id, .decision, .reason] | join(" ")' "$T/cp/audit.jsonl"
+	assert_output "$id approved approved"
+	validate_schema ss.audit.v1 "$T/cp/audit.jsonl" --lines
 	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" \
 		<"$T/session.json"
 	[ ! -e "$T/runner/runner-pending/$id" ]
@@ -150,6 +151,11 @@ teardown() { assert_tpm_clean; }
 	hs_respond
 	hs_verify "$T/ev.json"
 	reason_is ak_not_enrolled
+	validate_schema ss.audit.v1 "$T/cp/audit.jsonl" --lines
+	run jq -r 'select(.event != "verify") | .event + " " + .decision' "$T/cp/audit.jsonl"
+	assert_output "enroll-challenge issued
+enroll-verify enrolled
+revoke revoked"
 }
 
 @test "evidence that claims another runner for the AK: ak_not_enrolled" {

@@ -198,6 +198,7 @@ batch_line() {
 
 @test "--batch: one verdict per line in order; any invalid quote makes exit 1" {
 	{ batch_line q1; batch_line q2 "$(openssl rand -hex 32)"; batch_line q3; } >"$T/in.jsonl"
+	validate_schema ss.quote-batch-line.v1 "$T/in.jsonl" --lines
 	run --separate-stderr hs verify-quote --batch <"$T/in.jsonl"
 	[ "$status" -eq 1 ]
 	assert_equal "$stderr" "ss-attest-handshake: 1 of 3 quotes are not valid"
