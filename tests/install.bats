@@ -1,0 +1,50 @@
+#!/usr/bin/env bats
+# make install puts every tool, man page and completion where PREFIX and
+# DESTDIR say, and the installed tools run; the bash completion loads.
+
+load lib/common
+
+@test "make install DESTDIR=... PREFIX=/usr installs tools, man pages and completions" {
+	dest=$BATS_TEST_TMPDIR/dest
+	san=0
+	[[ $SS_BUILD == */build/san ]] && san=1
+	run make -s -C "$SS_TOP" install DESTDIR="$dest" PREFIX=/usr SAN=$san
+	assert_success
+	for t in $(cd "$SS_BUILD/bin" && ls ss-*); do
+		[ -x "$dest/usr/bin/$t" ]
+		[ -f "$dest/usr/share/man/man1/$t.1" ]
+		[ -f "$dest/usr/share/bash-completion/completions/$t" ]
+		[ -f "$dest/usr/share/zsh/vendor-completions/_$t" ]
+		run "$dest/usr/bin/$t" --version
+		assert_success
+	done
+	[ -f "$dest/usr/share/man/man7/ss.7" ]
+	[ "$(stat -c %a "$dest/usr/bin/ss-derive-key")" = 755 ]
+}
+
+@test "the bash completions load and complete commands" {
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$SS_TOP/completions/bash/ss-attest-handshake'
+		COMP_WORDS=(ss-attest-handshake ver); COMP_CWORD=1; COMP_LINE='ss-attest-handshake ver'; COMP_POINT=\${#COMP_LINE}
+		_ss_attest_handshake; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "verify
+verify-quote"
+}
+
+@test "every bash completion completes its tool's commands; every zsh completion parses" {
+	for f in "$SS_TOP"/completions/bash/ss-*; do
+		run bash -n "$f"
+		assert_success
+	done
+	for f in "$SS_TOP"/completions/zsh/_ss-*; do
+		run zsh -n "$f"
+		assert_success
+	done
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$SS_TOP/completions/bash/ss-tpm-identity'
+		COMP_WORDS=(ss-tpm-identity q); COMP_CWORD=1; COMP_LINE='ss-tpm-identity q'; COMP_POINT=\${#COMP_LINE}
+		_ss_tpm_identity; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "quote"
+}
