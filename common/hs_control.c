@@ -75,6 +75,7 @@ out:
 struct judgement {
 	const ss_hs_verifier *v;
 	ss_session s;
+	bool consumed;          /* this verify consumed the challenge */
 	const char *detail_reason;
 	char detail[320];
 	cJSON *challenge_doc;
@@ -97,6 +98,23 @@ static int deny(struct judgement *j, const char *reason, const char *fmt, ...)
 	return SS_REFUSED;
 }
 
+/* A used challenge is still one of ours: the denied session names its
+ * execution (best effort; a record that cannot be read leaves them null). */
+static void known_execution(struct judgement *j, const char *id)
+{
+	cJSON *rec = NULL;
+	const cJSON *ch;
+	ss_challenge c;
+	bool found;
+
+	if (!ss_store_get_json(j->v->st, SS_KIND_CONSUMED, id, &rec, &found, NULL) && found &&
+	    !ss_json_object(rec, "", "challenge", &ch, NULL) && !ss_challenge_parse(ch, &c, NULL)) {
+		j->s.has_execution = true;
+		j->s.exec = c.exec;
+	}
+	cJSON_Delete(rec);
+}
+
 /* Take the challenge out of the pending set.  Creating its consumed record
  * is exclusive (link), so of concurrent verifies of one challenge exactly
  * one gets it; the pending record, with the ephemeral private key, then
@@ -116,9 +134,10 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 	if ((rc = ss_store_get_json(st, SS_KIND_CHALLENGES, id, &pending, &found, err)))
 		goto out;
 	if (!found) {
-		if (ss_store_exists(st, SS_KIND_CONSUMED, id))
+		if (ss_store_exists(st, SS_KIND_CONSUMED, id)) {
+			known_execution(j, id);
 			rc = deny(j, SS_R_CHALLENGE_REUSED, "challenge '%s' was already used", id);
-		else
+		} else
 			rc = deny(j, SS_R_UNKNOWN_CHALLENGE, "challenge '%s' is not known", id);
 		goto out;
 	}
@@ -134,6 +153,7 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 	if ((rc = ss_store_put_new(st, SS_KIND_CONSUMED, id, text.data, text.len, &created, err)))
 		goto out;
 	if (!created) {
+		known_execution(j, id);
 		rc = deny(j, SS_R_CHALLENGE_REUSED, "challenge '%s' was already used", id);
 		goto out;
 	}
@@ -153,6 +173,7 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 	if ((rc = ss_secret_alloc(&j->cp_eph, SS_X25519_LEN, err)))
 		goto out;
 	memcpy(j->cp_eph.p, key.data, SS_X25519_LEN);
+	j->consumed = true;
 	j->s.has_execution = true;
 	j->s.exec = j->ch.exec;
 out:
@@ -331,7 +352,9 @@ static int archive(struct judgement *j, const cJSON *evidence_doc, const cJSON *
 	cJSON *rec;
 	int rc = SS_OK;
 
-	if (!j->s.has_execution) /* no challenge of ours: nothing to file it under */
+	/* Only the verify that consumed the challenge files its decision under
+	 * it: a replay must not overwrite the decision it replays. */
+	if (!j->consumed)
 		return SS_OK;
 	if (!ss_store_exists(st, SS_KIND_POLICIES, policy_hex))
 		rc = ss_store_put(st, SS_KIND_POLICIES, policy_hex, p->text.data, p->text.len, false,

@@ -80,7 +80,12 @@ teardown() { assert_tpm_clean; }
 	hs_verify "$T/ev.json"
 	reason_is challenge_reused
 	validate_schema ss.session.v1 <(echo "$output")
+	# Still our challenge: the denial names its execution ...
+	run jq -r '[.challenge_id, .execution_id, .tenant_id] | join(" ")' <<<"$output"
+	assert_output "$(jq -r .challenge_id "$T/ch.json") exec-1 tenant-a"
 	[ "$(grep -c '"reason":"challenge_reused"' "$T/cp/audit.jsonl")" -eq 1 ]
+	# ... and the archived decision is still the approval.
+	[ "$(jq -r .session.approved "$T/cp/decisions/$(jq -r .challenge_id "$T/ch.json")")" = true ]
 }
 
 @test "a challenge this control plane never issued: unknown_challenge" {
@@ -192,7 +197,7 @@ revoke revoked"
 	jq -c '.approved = true | .reason = "approved"' "$T/denied.json" >"$T/forged.json"
 	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/r.key" \
 		--state "$T/runner" <"$T/forged.json"
-	assert_failure_exact 3 "ss-attest-handshake: session: member 'challenge_id' must be a string"
+	assert_failure_exact 3 "ss-attest-handshake: session: member 'ak_name' must be a string"
 	# With every member filled in, the signature is what refuses it.
 	jq -c --slurpfile ev "$T/ev.json" --slurpfile ch "$T/ch.json" '.approved = true | .reason = "approved" |
 		.challenge_id = $ch[0].challenge_id | .execution_id = "exec-1" | .tenant_id = "tenant-a" |
