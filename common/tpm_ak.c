@@ -51,13 +51,14 @@ int ss_tpm_ak_load(ss_tpm *t, uint32_t ak_handle, ESYS_TR *ak, TPM2B_PUBLIC *pub
 	int rc;
 
 	*ak = ESYS_TR_NONE;
-	if ((rc = ss_tpm_has_handle(t, ak_handle, &present, err)))
+	/* Straight to the object; only when that fails is it worth a
+	 * GetCapability to tell "nothing there" from other TPM errors. */
+	if ((rc = ss_tpm_persistent(t, ak_handle, ak, pub, NULL, err))) {
+		if (!ss_tpm_has_handle(t, ak_handle, &present, NULL) && !present)
+			return ss_err_set(err, SS_ETPM,
+					  "no AK at persistent handle 0x%08x (enroll one first)", ak_handle);
 		return rc;
-	if (!present)
-		return ss_err_set(err, SS_ETPM, "no AK at persistent handle 0x%08x (enroll one first)",
-				  ak_handle);
-	if ((rc = ss_tpm_persistent(t, ak_handle, ak, pub, NULL, err)))
-		return rc;
+	}
 	if ((rc = check_ak(ak_handle, pub, err)) ||
 	    (rc = ss_tpm_public_name(&pub->publicArea, name, name_len, err))) {
 		*ak = ESYS_TR_NONE;
