@@ -49,30 +49,44 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FAKES   := $(patsubst tests/fakes/%.c,$(BUILD)/tests/fakes/%,$(wildcard tests/fakes/*.c))
 
+# Short build lines; V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 .PHONY: all check unit bats install uninstall clean bench fuzz demo deps
 .DELETE_ON_ERROR:
 
 all: $(BINS)
 
 $(BUILD)/libss.a: $(LIB_OBJ)
+	$(call say,AR,$@)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/common/%.o: common/%.c $(wildcard common/ss/*.h) | deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/bin/%: cmd/%.c $(BUILD)/libss.a $(wildcard common/ss/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libss.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/fakes/%: tests/fakes/%.c $(BUILD)/libss.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
 
 # Build dependencies: installed by scripts/bootstrap when pkg-config cannot find them.
 deps:

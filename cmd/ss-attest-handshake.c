@@ -736,18 +736,5 @@ int main(int argc, char **argv)
 	}
 	if (!rc)
 		rc = commands[cmd].run(&a, &err);
-	if (rc <= SS_REFUSED) {
-		/* Verdicts and refusals still end with stdout flushed and checked. */
-		ss_err flush_err = { 0 };
-		if (ss_stdout_flush(&flush_err)) {
-			err = flush_err;
-			rc = flush_err.code;
-		}
-	}
-	if (rc) {
-		if (rc >= SS_EUSAGE)
-			ss_stdout_discard();
-		ss_err_print(&err);
-	}
-	return rc;
+	return ss_exit(rc, &err);
 }

@@ -427,11 +427,5 @@ int main(int argc, char **argv)
 		rc = init_tpm_root(&a, &err);
 	else if (!rc && !(rc = check_derive_args(&a, &err)))
 		rc = a.batch ? derive_batch(&a, &err) : derive_one(&a, &err);
-	if (!rc)
-		rc = ss_stdout_flush(&err);
-	if (rc) {
-		ss_stdout_discard();
-		ss_err_print(&err);
-	}
-	return rc;
+	return ss_exit(rc, &err);
 }

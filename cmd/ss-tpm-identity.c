@@ -54,9 +54,6 @@ enum {
 	K_TCTI,
 };
 
-/* Where enroll keeps the identity it printed, inside the state directory. */
-#define RECORD_KIND "runner"
-#define RECORD_KEY "identity"
 
 #define AUTH_MAX 64 /* a TPM2B_AUTH */
 
@@ -315,18 +312,6 @@ static int build_identity(const char *runner_id, int64_t created_at, const ss_tp
 	return rc;
 }
 
-/* The record enroll left, strictly parsed; *found = false without one. */
-static int load_record(ss_store *st, ss_identity *rec, bool *found, ss_err *err)
-{
-	cJSON *doc = NULL;
-	int rc = ss_store_get_json(st, RECORD_KIND, RECORD_KEY, &doc, found, err);
-
-	if (!rc && *found && (rc = ss_identity_parse(doc, rec, err)))
-		ss_err_prefix(err, "store record %s/%s", RECORD_KIND, RECORD_KEY);
-	cJSON_Delete(doc);
-	return rc;
-}
-
 /* Running enroll again for the same runner, EK and AK is the same
  * identity: it keeps its creation time. */
 static int64_t creation_time(ss_store *st, const char *runner_id, const ss_tpm_ek *ek,
@@ -336,7 +321,7 @@ static int64_t creation_time(ss_store *st, const char *runner_id, const ss_tpm_e
 	bool found = false;
 	int64_t t = ss_now();
 
-	if (load_record(st, &prev, &found, NULL) != SS_OK || !found)
+	if (ss_runner_identity_get(st, &prev, &found, NULL) != SS_OK || !found)
 		return t;
 	if (strcmp(prev.runner_id, runner_id) == 0 && prev.ek.handle == ek->handle &&
 	    prev.ak.handle == ak->handle && prev.ak.name_len == ak->name_len &&
@@ -355,7 +340,7 @@ static int print_identity(const ss_identity *id, ss_store *st, bool keep, ss_err
 	if (keep) {
 		ss_json_write(doc, &text);
 		ss_buf_addc(&text, '\n');
-		rc = ss_store_put(st, RECORD_KIND, RECORD_KEY, text.data, text.len, false, err);
+		rc = ss_store_put(st, SS_KIND_RUNNER, SS_RUNNER_IDENTITY_KEY, text.data, text.len, false, err);
 		ss_buf_free(&text);
 	}
 	if (!rc)
@@ -458,7 +443,7 @@ static int cmd_show(const options *o, ss_err *err)
 
 	if ((rc = ss_store_open(&st, o->state, err)))
 		return rc;
-	if ((rc = load_record(&st, &rec, &found, err)))
+	if ((rc = ss_runner_identity_get(&st, &rec, &found, err)))
 		goto out_store;
 	if (!found) {
 		rc = ss_err_set(err, SS_ETPM, "nothing enrolled: no identity in '%s' (run "
@@ -623,11 +608,5 @@ int main(int argc, char **argv)
 		case CMD_ACTIVATE: rc = cmd_activate(&o, &err); break;
 		}
 	}
-	if (!rc)
-		rc = ss_stdout_flush(&err);
-	if (rc) {
-		ss_stdout_discard();
-		ss_err_print(&err);
-	}
-	return rc;
+	return ss_exit(rc, &err);
 }

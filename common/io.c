@@ -98,6 +98,22 @@ void ss_stdout_discard(void)
 	ss_buf_reset(&stdout_buf);
 }
 
+int ss_exit(int rc, ss_err *err)
+{
+	if (rc <= SS_REFUSED) {
+		ss_err flush_err = { 0 };
+		if (ss_stdout_flush(&flush_err)) {
+			*err = flush_err;
+			rc = flush_err.code;
+		}
+	}
+	if (rc >= SS_EUSAGE)
+		ss_stdout_discard();
+	if (rc)
+		ss_err_print(err);
+	return rc;
+}
+
 void ss_dirname(const char *path, char *out, size_t outlen)
 {
 	const char *slash = strrchr(path, '/');

@@ -141,9 +141,7 @@ void ss_tpm_flush(ss_tpm *t, ESYS_TR *h)
 	*h = ESYS_TR_NONE;
 }
 
-/* ESAPI keeps a copy of each authorization value in its object; overwrite
- * it with zeros before the context goes away. */
-static void wipe_auth(ss_tpm *t, ESYS_TR h)
+void ss_tpm_forget_auth(ss_tpm *t, ESYS_TR h)
 {
 	TPM2B_AUTH zero;
 
@@ -157,8 +155,8 @@ static void wipe_auth(ss_tpm *t, ESYS_TR h)
 void ss_tpm_close(ss_tpm *t)
 {
 	if (t->esys) {
-		wipe_auth(t, ESYS_TR_RH_OWNER);
-		wipe_auth(t, ESYS_TR_RH_ENDORSEMENT);
+		ss_tpm_forget_auth(t, ESYS_TR_RH_OWNER);
+		ss_tpm_forget_auth(t, ESYS_TR_RH_ENDORSEMENT);
 		while (t->ntracked > 0)
 			Esys_FlushContext(t->esys, t->tracked[--t->ntracked]);
 		Esys_Finalize(&t->esys);

@@ -35,19 +35,6 @@ static int start_session(ss_tpm *t, ESYS_TR salt_key, TPMA_SESSION direction, ES
 	return SS_OK;
 }
 
-/* ESAPI keeps a copy of an object's auth value: zero it before the
- * object is closed. */
-static void forget_auth(ss_tpm *t, ESYS_TR obj)
-{
-	TPM2B_AUTH zero;
-
-	memset(&zero, 0, sizeof zero);
-	zero.size = sizeof zero.buffer;
-	Esys_TR_SetAuth(t->esys, obj, &zero);
-	zero.size = 0;
-	Esys_TR_SetAuth(t->esys, obj, &zero);
-}
-
 static int set_auth(ss_tpm *t, ESYS_TR obj, const void *auth, size_t len, ss_err *err)
 {
 	TPM2B_AUTH a;
@@ -269,7 +256,7 @@ int ss_tpm_hmac_extract(ss_tpm *t, uint32_t handle, const void *auth, size_t aut
 out:
 	Esys_Free(mac);
 	ss_tpm_flush(t, &session);
-	forget_auth(t, root);
+	ss_tpm_forget_auth(t, root);
 	Esys_TR_Close(t->esys, &root);
 	return rc;
 }

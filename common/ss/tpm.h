@@ -52,6 +52,10 @@ void ss_tpm_flush(ss_tpm *t, ESYS_TR *h);
  * already flushed it). */
 void ss_tpm_untrack(ss_tpm *t, ESYS_TR h);
 
+/* ESAPI keeps a copy of each authorization value in its object: overwrite
+ * it with zeros (before the object or context goes away). */
+void ss_tpm_forget_auth(ss_tpm *t, ESYS_TR h);
+
 /* Set the authorization value of a hierarchy (ESYS_TR_RH_OWNER,
  * ESYS_TR_RH_ENDORSEMENT) for the commands that follow.  At most 64 bytes.
  * ss_tpm_close() overwrites the copy that ESAPI keeps. */
