@@ -230,3 +230,15 @@ q3 true valid"
 	assert_equal "$(echo "$output" | wc -l)" 2
 	validate_schema ss.quote-verdict.v1 <(echo "$output") --lines
 }
+
+@test "--batch shows progress on stderr only when it is a terminal" {
+	line=$(batch_line q)
+	yes "$line" | head -n 12000 >"$T/many.jsonl"
+	run script -qec "ss-attest-handshake verify-quote --batch --jobs 1 <'$T/many.jsonl' >'$T/out.jsonl'" /dev/null
+	assert_success
+	assert_output --partial "ss-attest-handshake: verify-quote: 12000 done ("
+	[ "$(wc -l <"$T/out.jsonl")" -eq 12000 ]
+	run --separate-stderr hs verify-quote --batch --jobs 1 <"$T/many.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+}
