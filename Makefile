@@ -96,8 +96,10 @@ check: deps $(BINS) $(UNITS) $(FAKES)
 	@scripts/run-tests $(BUILD)
 
 # Benchmarks against the baselines, side by side in one run (see bench/run).
+# BASELINES: the directory of the reference scripts they are measured against.
+BASELINES ?= ../shared/bench
 bench: $(BINS)
-	@bench/run $(BUILD)
+	@BASELINES=$(BASELINES) bench/run $(BUILD)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \

@@ -65,13 +65,13 @@ rate() {
 }
 
 ossl=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ {print $NF}')
-status=0
-for jobs in 1 $(nproc); do
-	ours=$(rate ss-attest-handshake verify-quote --batch --jobs "$jobs")
-	ratio=$(awk -v a="$ours" -v b="$ossl" 'BEGIN { print a / b }')
-	verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) ? 1 : 0 }')
-	[ "$verdict" -eq 1 ] && mark=ok || { mark=MISSED; [ "$jobs" -eq "$(nproc)" ] && status=1; }
-	printf 'verify-quote-batch: %s verdicts/s on %d core(s) vs openssl speed ecdsap256 %s verify/s (1 core) -> ratio %.2f (target >= 0.80) %s\n' \
-		"$ours" "$jobs" "$ossl" "$ratio" "$mark"
-done
-exit $status
+cores=$(nproc)
+one=$(rate ss-attest-handshake verify-quote --batch --jobs 1)
+all=$(rate ss-attest-handshake verify-quote --batch --jobs "$cores")
+# The target is the tool as it runs (all cores), against one openssl speed
+# process; the one-thread rate is reported alongside for comparison.
+awk -v all="$all" -v one="$one" -v o="$ossl" -v c="$cores" 'BEGIN {
+	r = all / o
+	printf "verify-quote-batch: %d verdicts/s on %d cores (%d/s on 1 thread, ratio %.2f) vs openssl speed ecdsap256 %d verify/s (1 process) -> ratio %.2f (target >= 0.80) %s\n",
+		all, c, one, one / o, o, r, (r >= 0.8 ? "ok" : "MISSED")
+	exit (r >= 0.8 ? 0 : 1) }'
