@@ -10,12 +10,7 @@ load lib/enroll
 
 setup_file() { enroll_suite_init "$ECC_EK" "$ECC_EK_NV" rsa; }
 teardown_file() { swtpm_fini; }
-setup() {
-	tpm_restore with-ak
-	STATE=$BATS_TEST_TMPDIR/state
-	T=$BATS_TEST_TMPDIR
-	NAME=$(ak_name_hex "$KIT")
-}
+setup() { enroll_test_setup; }
 teardown() { assert_tpm_clean; }
 
 @test "software MakeCredential activates on the TPM's ECC P-384 EK and the response enrolls the AK" {

@@ -11,9 +11,7 @@ load lib/enroll
 setup_file() { enroll_suite_init "$RSA_EK" "$RSA_EK_NV" ecc; }
 teardown_file() { swtpm_fini; }
 setup() {
-	tpm_restore with-ak
-	STATE=$BATS_TEST_TMPDIR/state
-	T=$BATS_TEST_TMPDIR
+	enroll_test_setup
 	identity_doc "$KIT" >"$T/id.json"
 }
 teardown() { assert_tpm_clean; }

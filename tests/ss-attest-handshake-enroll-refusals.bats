@@ -11,10 +11,7 @@ load lib/enroll
 setup_file() { enroll_suite_init "$RSA_EK" "$RSA_EK_NV" ecc; }
 teardown_file() { swtpm_fini; }
 setup() {
-	tpm_restore with-ak
-	STATE=$BATS_TEST_TMPDIR/state
-	T=$BATS_TEST_TMPDIR
-	NAME=$(ak_name_hex "$KIT")
+	enroll_test_setup
 	kit_copy "$KIT" "$T/kit"
 }
 teardown() { assert_tpm_clean; }

@@ -11,12 +11,7 @@ load lib/enroll
 
 setup_file() { enroll_suite_init "$RSA_EK" "$RSA_EK_NV" ecc; }
 teardown_file() { swtpm_fini; }
-setup() {
-	tpm_restore with-ak
-	STATE=$BATS_TEST_TMPDIR/state
-	T=$BATS_TEST_TMPDIR
-	NAME=$(ak_name_hex "$KIT")
-}
+setup() { enroll_test_setup; }
 teardown() { assert_tpm_clean; }
 
 @test "software MakeCredential activates on the TPM's RSA EK and the response enrolls the AK" {

@@ -155,6 +155,15 @@ enroll_suite_init() {
 	cp_key "$CP_KEY" && openssl pkey -in "$CP_KEY" -pubout -out "$CP_PUB" 2>/dev/null
 }
 
+# enroll_test_setup (setup): the TPM with the AK, this test's state
+# directory in $STATE, $T, and the AK's name in $NAME.
+enroll_test_setup() {
+	tpm_restore with-ak
+	STATE=$BATS_TEST_TMPDIR/state
+	T=$BATS_TEST_TMPDIR
+	NAME=$(ak_name_hex "$KIT")
+}
+
 # hs ARGS...: the tool with this test's state directory.
 hs() {
 	ss-attest-handshake "$@" --state "$STATE"
