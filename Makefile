@@ -42,7 +42,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 TOOLS   := $(patsubst cmd/%.c,%,$(wildcard cmd/ss-*.c))
-LIB_SRC := $(wildcard common/*.c)
+LIB_SRC := $(wildcard common/*/*.c)
 LIB_OBJ := $(patsubst common/%.c,$(BUILD)/common/%.o,$(LIB_SRC))
 BINS    := $(addprefix $(BUILD)/bin/,$(TOOLS))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -58,7 +58,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all check unit bats install uninstall clean bench fuzz demo deps
+.PHONY: all check lint install uninstall clean bench deps
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -92,7 +92,11 @@ $(BUILD)/tests/fakes/%: tests/fakes/%.c $(BUILD)/libss.a
 deps:
 	@pkg-config --exists $(PKGS) || scripts/bootstrap
 
-check: deps $(BINS) $(UNITS) $(FAKES)
+# Static checks of the tree: libss's layering (common/LAYERS).
+lint:
+	@scripts/check-layers
+
+check: deps lint $(BINS) $(UNITS) $(FAKES)
 	@scripts/run-tests $(BUILD)
 
 # Benchmarks against the baselines, side by side in one run (see bench/run).

@@ -2,7 +2,7 @@
  * attestation.  Enrollment (ss/enroll.h): enroll-challenge, enroll-verify,
  * enrollments, revoke.  The handshake (ss/handshake.h): challenge, verify,
  * respond, finish, gc.  Golden values: policy.  Quotes alone, from
- * tpm2-tools artifacts (ss/qverdict.h, ss/qbatch.h): verify-quote.  Each
+ * tpm2-tools artifacts (ss/quote_verify.h, ss/quote_batch.h): verify-quote.  Each
  * command is a row of the tables below and a run_* function; the work
  * itself is in libss. */
 #include <stdio.h>
@@ -19,10 +19,11 @@
 #include "ss/io.h"
 #include "ss/json.h"
 #include "ss/opt.h"
-#include "ss/pmap.h"
+#include "ss/prog.h"
+#include "ss/batch.h"
 #include "ss/policy.h"
-#include "ss/qbatch.h"
-#include "ss/qverdict.h"
+#include "ss/quote_batch.h"
+#include "ss/quote_verify.h"
 #include "ss/secret.h"
 #include "ss/sign.h"
 #include "ss/store.h"
@@ -721,6 +722,7 @@ int main(int argc, char **argv)
 	int cmd = -1, argi = argc, rc;
 
 	ss_prog_init(argv[0]);
+	ss_crypto_init();
 	rc = ss_opt_parse(&tool, argc, argv, &cmd, &argi, &done, on_option, &a, &err);
 	if (!rc && done)
 		return fflush(stdout) == 0 ? SS_OK : SS_EIO;

@@ -1,20 +1,22 @@
 /* ss-derive-key: a key per execution, derived with HKDF-SHA256 from the
  * secret of an attested session, from a root secret, or from a root that
  * stays inside the TPM; its ss.key.v1 record on stdout, the key itself only
- * to a file or descriptor.  The contract is in ss/execkey.h. */
+ * to a file or descriptor.  The contract is in ss/execution_key.h. */
 #include <stdio.h>
 #include <string.h>
 
+#include "ss/crypto.h"
 #include "ss/err.h"
-#include "ss/execkey.h"
+#include "ss/execution_key.h"
 #include "ss/execution.h"
-#include "ss/exectext.h"
+#include "ss/execution_text.h"
 #include "ss/io.h"
-#include "ss/keybatch.h"
+#include "ss/key_batch.h"
 #include "ss/json.h"
-#include "ss/keymat.h"
-#include "ss/keyrec.h"
+#include "ss/key_material.h"
+#include "ss/key_record.h"
 #include "ss/opt.h"
+#include "ss/prog.h"
 #include "ss/secret.h"
 #include "ss/session.h"
 #include "ss/sign.h"
@@ -123,7 +125,7 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 		break;
 	case OPT_SESSION_SECRET: a->session_secret = arg; break;
 	case OPT_ROOT_SECRET: a->root_secret = arg; break;
-	case OPT_ROOT_FD: return ss_parse_fd("--root-fd", arg, &a->root_fd, err);
+	case OPT_ROOT_FD: return ss_opt_fd("--root-fd", arg, &a->root_fd, err);
 	case OPT_ROOT_TPM:
 		a->has_root_tpm = true;
 		return ss_opt_handle("--root-tpm", arg, PERSISTENT_FIRST,
@@ -138,7 +140,7 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 		a->purpose = arg;
 		return ss_opt_id("--purpose", arg, err);
 	case OPT_SECRET_OUT: a->secret_out = arg; break;
-	case OPT_SECRET_FD: return ss_parse_fd("--secret-fd", arg, &a->secret_fd, err);
+	case OPT_SECRET_FD: return ss_opt_fd("--secret-fd", arg, &a->secret_fd, err);
 	case OPT_BATCH: a->batch = true; break;
 	case OPT_SECRET_DIR: a->secret_dir = arg; break;
 	case OPT_JOBS: {
@@ -153,7 +155,7 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 		return ss_opt_handle("--handle", arg, PERSISTENT_FIRST,
 				     PERSISTENT_LAST, &a->handle, err);
 	case OPT_AUTH_FILE: a->auth_file = arg; break;
-	case OPT_AUTH_FD: return ss_parse_fd("--auth-fd", arg, &a->auth_fd, err);
+	case OPT_AUTH_FD: return ss_opt_fd("--auth-fd", arg, &a->auth_fd, err);
 	case OPT_OWNER_AUTH_FILE: a->owner_auth_file = arg; break;
 	case OPT_TCTI: a->tcti = arg; break;
 	case 'v': a->verbose = true; break;
@@ -418,6 +420,7 @@ int main(int argc, char **argv)
 	int cmd = -1, argi = argc, rc;
 
 	ss_prog_init(argv[0]);
+	ss_crypto_init();
 	rc = ss_opt_parse(&tool, argc, argv, &cmd, &argi, &done, on_option, &a, &err);
 	if (!rc && done)
 		return fflush(stdout) == 0 ? SS_OK : SS_EIO;

@@ -21,7 +21,8 @@
 #include "ss/io.h"
 #include "ss/json.h"
 #include "ss/opt.h"
-#include "ss/pcrsel.h"
+#include "ss/prog.h"
+#include "ss/pcr_select.h"
 #include "ss/quote.h"
 #include "ss/secret.h"
 #include "ss/store.h"
@@ -32,7 +33,7 @@
 #include "ss/tpm_ek.h"
 #include "ss/tpm_info.h"
 #include "ss/tpm_quote.h"
-#include "ss/tpmpub.h"
+#include "ss/tpm_public.h"
 
 enum { CMD_ENROLL, CMD_SHOW, CMD_QUOTE, CMD_PCRS, CMD_AK_PUB, CMD_ACTIVATE };
 #define ON(c) (1u << (c))
@@ -159,7 +160,7 @@ static int opt_secret(secret_src *s, bool is_fd, const char *name, const char *o
 		s->file = arg;
 		return SS_OK;
 	}
-	return ss_parse_fd(name, arg, &s->fd, err);
+	return ss_opt_fd(name, arg, &s->fd, err);
 }
 
 static int on_opt(void *ctx, int key, const char *arg, ss_err *err)
@@ -595,6 +596,7 @@ int main(int argc, char **argv)
 	bool done = false;
 
 	ss_prog_init(argv[0]);
+	ss_crypto_init();
 	rc = ss_opt_parse(&tool, argc, argv, &cmd, &argi, &done, on_opt, &o, &err);
 	if (!rc && !done)
 		rc = check_args(cmd, &o, argc, argv, argi, &err);

@@ -16,7 +16,7 @@
 
 #include "ss/err.h"
 #include "ss/execution.h"
-#include "ss/pcrsel.h"
+#include "ss/pcr_select.h"
 #include "ss/quote.h"
 
 #define SS_X25519_LEN 32

@@ -21,7 +21,7 @@
 #include "ss/buf.h"
 #include "ss/err.h"
 #include "ss/execution.h"
-#include "ss/tpmpub.h"
+#include "ss/tpm_public.h"
 
 typedef struct ss_cred_challenge {
 	char challenge_id[SS_ID_MAX];

@@ -14,6 +14,10 @@
 #define SS_SHA256_LEN 32
 #define SS_MAX_DIGEST 64
 
+/* Once, before any other call into OpenSSL: no clean-up at exit, and a
+ * random generator that needs only SHA-256. */
+void ss_crypto_init(void);
+
 /* EVP_MD for a TPM2_ALG_* hash id, NULL when unknown. */
 const EVP_MD *ss_md_for_alg(uint16_t tpm_alg);
 

@@ -4,7 +4,7 @@
  *   type, runner_id, ak_name (hex TPM name), ak_public_area_b64 (marshaled
  *   TPM2B_PUBLIC), ak_alg, ek_alg ("rsa-2048", "ecc-p256", ...),
  *   ek_certificate_sha256 (hex SHA-256 of the certificate's DER), ek_issuer
- *   (RFC 2253 text), simulator (by the rule of ss/ekcert.h), challenge_id,
+ *   (RFC 2253 text), simulator (by the rule of ss/ek_cert.h), challenge_id,
  *   enrolled_at, signature.
  *
  * Store (ss/store.h), one record per file:
@@ -39,7 +39,7 @@
 #include "ss/identity.h"
 #include "ss/sign.h"
 #include "ss/store.h"
-#include "ss/tpmpub.h"
+#include "ss/tpm_public.h"
 
 #define SS_ENROLL_TTL_DEFAULT 300
 #define SS_ENROLL_TTL_MAX 86400

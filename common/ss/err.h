@@ -23,12 +23,8 @@ typedef struct ss_err {
 	char msg[1024];
 } ss_err;
 
-/* The program name, set once by ss_prog_init() at the top of main. */
+/* The program name in messages, set once by ss_prog_init() (ss/prog.h). */
 extern const char *ss_prog;
-
-/* Process setup every tool does first: program name, umask 077, no core
- * dumps, not ptrace-able by other users, SIGPIPE reported as EPIPE. */
-void ss_prog_init(const char *argv0);
 
 /* Each setter stores the message and returns code, so callers can write
  * `return ss_err_set(err, SS_EINPUT, "...")`. */

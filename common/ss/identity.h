@@ -13,7 +13,7 @@
 #include "ss/buf.h"
 #include "ss/err.h"
 #include "ss/execution.h"
-#include "ss/tpmpub.h"
+#include "ss/tpm_public.h"
 
 typedef struct ss_identity {
 	char runner_id[SS_ID_MAX];

@@ -25,13 +25,6 @@ int ss_write_all(int fd, const void *p, size_t n, ss_err *err);
  * exiting 0 or 1: a failed flush is "write standard output: ..." (SS_EIO). */
 int ss_stdout_write(const void *p, size_t n, ss_err *err);
 int ss_stdout_flush(ss_err *err);
-/* How every tool ends: on 0 and 1 standard output is flushed (a failed
- * flush turns the status into SS_EIO); on 2 and above what is buffered is
- * dropped, so stdout ends at a complete record or is empty; then the
- * error's one line goes to stderr when the status is not 0.  Returns the
- * exit status. */
-int ss_exit(int rc, ss_err *err);
-
 /* Drop what is buffered and not yet written (on an error exit, so stdout
  * stays empty or ends at a complete record). */
 void ss_stdout_discard(void);

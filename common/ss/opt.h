@@ -53,9 +53,7 @@ int ss_opt_parse(const ss_tool *tool, int argc, char **argv, int *cmd, int *argi
 		 ss_opt_fn fn, void *ctx, ss_err *err);
 void ss_opt_help(const ss_tool *tool, FILE *f);
 
-/* Decimal, or hex with a 0x prefix; nothing else (no sign, no spaces). */
-bool ss_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* The same with a usage error naming the option. */
+/* ss_parse_u64 (ss/num.h) with a usage error naming the option. */
 int ss_opt_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	       ss_err *err);
 /* A TPM handle in [lo, hi]. */
@@ -66,5 +64,8 @@ int ss_opt_id(const char *opt, const char *s, ss_err *err);
 /* Hex (either case) of 1..max bytes. */
 int ss_opt_hex(const char *opt, const char *s, unsigned char *out, size_t max, size_t *outlen,
 	       ss_err *err);
+
+/* A descriptor number above 2 that is open. */
+int ss_opt_fd(const char *opt, const char *s, int *fd, ss_err *err);
 
 #endif

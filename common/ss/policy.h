@@ -23,7 +23,7 @@
 #include "ss/buf.h"
 #include "ss/crypto.h"
 #include "ss/err.h"
-#include "ss/pcrsel.h"
+#include "ss/pcr_select.h"
 
 #define SS_POLICY_MAX_VALUES 16
 #define SS_POLICY_MAX_SIZE ((size_t)1 << 20)

@@ -15,8 +15,8 @@
 #include "ss/buf.h"
 #include "ss/crypto.h"
 #include "ss/err.h"
-#include "ss/pcrsel.h"
-#include "ss/tpmpub.h"
+#include "ss/pcr_select.h"
+#include "ss/tpm_public.h"
 
 typedef struct ss_quote {
 	uint8_t ak_name[SS_TPM_NAME_MAX];

@@ -28,8 +28,6 @@ void ss_secret_free(ss_secret *s);
 int ss_secret_read_file(const char *path, size_t min, size_t max, ss_secret *out, ss_err *err);
 /* The same from an inherited descriptor (pipe or file) until EOF. */
 int ss_secret_read_fd(int fd, size_t min, size_t max, ss_secret *out, ss_err *err);
-/* Parse "--x-fd N" values: a descriptor number that is open. */
-int ss_parse_fd(const char *opt, const char *s, int *fd, ss_err *err);
 
 /* A new file, mode 0600, complete or absent (see ss_file_create); an
  * existing path is SS_EIO and stays untouched. */

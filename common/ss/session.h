@@ -16,7 +16,7 @@
 #include "ss/err.h"
 #include "ss/execution.h"
 #include "ss/sign.h"
-#include "ss/tpmpub.h"
+#include "ss/tpm_public.h"
 
 typedef struct ss_tpm_clock {
 	uint32_t reset_count;

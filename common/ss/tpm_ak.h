@@ -17,7 +17,7 @@
 #include "ss/err.h"
 #include "ss/tpm.h"
 #include "ss/tpm_ek.h"
-#include "ss/tpmpub.h"
+#include "ss/tpm_public.h"
 
 #define SS_AK_DEFAULT_HANDLE 0x8100A001u
 

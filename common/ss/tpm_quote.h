@@ -14,7 +14,7 @@
 
 #include "ss/crypto.h"
 #include "ss/err.h"
-#include "ss/pcrsel.h"
+#include "ss/pcr_select.h"
 #include "ss/quote.h"
 #include "ss/tpm.h"
 

@@ -9,7 +9,7 @@
 #include <openssl/evp.h>
 #include <tss2/tss2_mu.h>
 
-#include "ss/attest.h"
+#include "ss/quote_check.h"
 #include "ss/quote.h"
 #include "unit.h"
 

@@ -3,7 +3,7 @@
 
 #include "ss/enc.h"
 #include "ss/opt.h"
-#include "ss/pcrsel.h"
+#include "ss/pcr_select.h"
 #include "ss/timefmt.h"
 #include "unit.h"
 

@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "ss/enc.h"
-#include "ss/execkey.h"
+#include "ss/execution_key.h"
 #include "ss/jcs.h"
 #include "ss/json.h"
-#include "ss/keymat.h"
-#include "ss/keyrec.h"
+#include "ss/key_material.h"
+#include "ss/key_record.h"
 #include "unit.h"
 
 static ss_execution sample(void)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ss/exectext.h"
+#include "ss/execution_text.h"
 #include "ss/json.h"
 #include "unit.h"
 

@@ -4,7 +4,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "ss/keycodec.h"
+#include "ss/key_codec.h"
 #include "unit.h"
 
 static EVP_PKEY *gen(const char *type)

@@ -17,11 +17,11 @@
 #include <tss2/tss2_mu.h>
 
 #include "ss/crypto.h"
-#include "ss/ektemplate.h"
+#include "ss/ek_template.h"
 #include "ss/enc.h"
-#include "ss/makecred.h"
-#include "ss/tpmkdf.h"
-#include "ss/tpmpub.h"
+#include "ss/make_credential.h"
+#include "ss/tpm_kdf.h"
+#include "ss/tpm_public.h"
 #include "unit.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t max)

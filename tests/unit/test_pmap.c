@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ss/pmap.h"
+#include "ss/batch.h"
 #include "unit.h"
 
 static int echo_or_fail(void *worker, const char *line, size_t len, ss_buf *out, ss_err *err)

@@ -1,7 +1,7 @@
 /* The YAML policy: defaults, values, and line-numbered refusals. */
 #include <string.h>
 
-#include "ss/attest.h"
+#include "ss/quote_check.h"
 #include "ss/policy.h"
 #include "unit.h"
 

@@ -6,7 +6,7 @@
 #include "ss/tpm_ak.h"
 #include "ss/tpm_ek.h"
 #include "ss/tpm_info.h"
-#include "ss/tpmpub.h"
+#include "ss/tpm_public.h"
 #include "unit.h"
 
 static int digest_is(const uint8_t *d, size_t len, const char *hex)

@@ -9,7 +9,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "ss/enc.h"
-#include "ss/tpmkdf.h"
+#include "ss/tpm_kdf.h"
 #include "unit.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t max)

@@ -1,0 +1,153 @@
+#include "ss/err.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ss_prog = "ss";
+
+int ss_err_vset(ss_err *err, int code, const char *fmt, va_list ap)
+{
+	if (!err)
+		return code;
+	err->code = code;
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	return code;
+}
+
+int ss_err_set(ss_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ss_err_vset(err, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static void append(ss_err *err, const char *tail)
+{
+	size_t used = strlen(err->msg);
+
+	snprintf(err->msg + used, sizeof err->msg - used, ": %s", tail);
+}
+
+int ss_err_errno(ss_err *err, int code, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (!err)
+		return code;
+	va_start(ap, fmt);
+	ss_err_vset(err, code, fmt, ap);
+	va_end(ap);
+	append(err, strerror(saved));
+	return code;
+}
+
+int ss_err_ssl(ss_err *err, const char *fmt, ...)
+{
+	unsigned long e = ERR_peek_error();
+	const char *reason;
+	va_list ap;
+
+	if (!err) {
+		ERR_clear_error();
+		return SS_ECRYPTO;
+	}
+	va_start(ap, fmt);
+	ss_err_vset(err, SS_ECRYPTO, fmt, ap);
+	va_end(ap);
+	reason = e ? ERR_reason_error_string(e) : NULL;
+	append(err, reason ? reason : "OpenSSL error");
+	ERR_clear_error();
+	return SS_ECRYPTO;
+}
+
+int ss_err_prefix(ss_err *err, const char *fmt, ...)
+{
+	char head[512];
+	size_t hl, old;
+	va_list ap;
+
+	if (!err)
+		return SS_ECRYPTO;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof head, fmt, ap);
+	va_end(ap);
+	hl = strlen(head) + 2; /* "head: " */
+	old = strlen(err->msg);
+	if (hl >= sizeof err->msg)
+		hl = sizeof err->msg - 1;
+	if (old > sizeof err->msg - 1 - hl)
+		old = sizeof err->msg - 1 - hl;
+	memmove(err->msg + hl, err->msg, old);
+	err->msg[hl + old] = 0;
+	memcpy(err->msg, head, hl - 2);
+	memcpy(err->msg + hl - 2, ": ", 2);
+	return err->code;
+}
+
+void ss_err_print(const ss_err *err)
+{
+	fprintf(stderr, "%s: %s\n", ss_prog, err->msg);
+}
+
+void ss_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", ss_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+_Noreturn void ss_oom(void)
+{
+	static const char tail[] = ": out of memory\n";
+
+	fputs(ss_prog, stderr);
+	fputs(tail, stderr);
+	_Exit(SS_EIO);
+}
+
+void *ss_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		ss_oom();
+	return p;
+}
+
+void *ss_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		ss_oom();
+	return p;
+}
+
+void *ss_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		ss_oom();
+	return q;
+}
+
+char *ss_xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		ss_oom();
+	return d;
+}
