@@ -18,8 +18,8 @@
 #include "ss/execution.h"
 #include "ss/pcr_select.h"
 #include "ss/quote.h"
+#include "ss/x25519.h"
 
-#define SS_X25519_LEN 32
 #define SS_NONCE_LEN 32
 
 typedef struct ss_challenge {

@@ -31,6 +31,7 @@
 #include "ss/sign.h"
 #include "ss/store.h"
 #include "ss/tpm.h"
+#include "ss/x25519.h"
 
 #define SS_SESSION_SECRET_LEN 32
 
@@ -50,12 +51,6 @@ int ss_hs_session_binding(const cJSON *challenge_doc, const cJSON *evidence_doc,
 /* secret: allocated here (32 bytes, locked). */
 int ss_hs_session_keys(const uint8_t shared[32], const uint8_t binding[32], ss_secret *secret,
 		       uint8_t confirmation[32], ss_err *err);
-
-/* X25519 with raw 32-byte keys; the private half lives in secret memory. */
-int ss_x25519_keygen(ss_secret *priv, uint8_t pub[SS_X25519_LEN], ss_err *err);
-/* Refuses an all-zero result (a low-order peer key). */
-int ss_x25519_shared(const ss_secret *priv, const uint8_t peer[SS_X25519_LEN], uint8_t out[32],
-		     ss_err *err);
 
 /* Control plane: a signed ss.challenge.v1, stored as pending with its
  * ephemeral private key. */
