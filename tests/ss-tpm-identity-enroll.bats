@@ -190,7 +190,7 @@ sys.stdout.buffer.write(base64.b64decode(json.load(open("id.json"))["ak"]["publi
 
 @test "enroll: command-line errors are exit 2 with one line" {
 	run --separate-stderr ss-tpm-identity enroll
-	assert_failure_exact 2 "ss-tpm-identity: enroll: --runner-id is required"
+	assert_failure_exact 2 "ss-tpm-identity: enroll: needs --runner-id"
 	run --separate-stderr ss-tpm-identity enroll --runner-id 'bad id'
 	assert_failure_exact 2 "ss-tpm-identity: --runner-id: 'bad id' is not an identifier ([A-Za-z0-9._:-]{1,128})"
 	run --separate-stderr ss-tpm-identity enroll --runner-id r --alg dsa
