@@ -161,7 +161,7 @@ static const ss_cmd cmds[] = {
 	{ .name = "gc", .run = run_gc,
 	  .synopsis = "[--grace SECONDS] [--state DIR]",
 	  .help = "remove expired challenges and leftover ephemeral keys",
-	  .example = "ss-attest-handshake --state /var/lib/ss gc --grace 600",
+	  .example = "ss-attest-handshake gc --grace 600 --state /var/lib/ss",
 	  .opts = { OPT_GRACE, OPT_STATE } },
 	{ NULL },
 };

@@ -146,6 +146,13 @@ teardown() { assert_tpm_clean; }
 	assert_failure_exact 2 "ss-tpm-identity: --pcrs: PCR selection 'sha256:24': PCR 24 out of range 0-23"
 }
 
+@test "pcrs with --tcti and -v before the command reads the same TPM" {
+	local tcti=$SS_TCTI
+	run --separate-stderr env -u SS_TCTI -u TPM2TOOLS_TCTI ss-tpm-identity --tcti "$tcti" -v pcrs --pcrs sha256:17,3
+	assert_success
+	assert_output '{"type":"ss.pcrs.v1","pcr_bank":"sha256","pcrs":{"3":"0000000000000000000000000000000000000000000000000000000000000000","17":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"}}'
+}
+
 @test "the schemas refuse documents the tool must never print" {
 	run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:3
 	assert_success

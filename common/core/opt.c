@@ -77,27 +77,33 @@ static const ss_cmd *find_cmd(const ss_tool *t, const char *name)
 	return NULL;
 }
 
+/* How a long option name matches the word w (its first len bytes): 2
+ * exactly, 1 as an abbreviation, 0 not. */
+static int long_match(const char *name, const char *w, size_t len)
+{
+	if (strncmp(name, w, len) != 0)
+		return 0;
+	return name[len] == '\0' ? 2 : 1;
+}
+
 /* Which option a word before the command names, as getopt_long would read
- * it: "--name", "--name=VALUE", a unique prefix of a long name, or "-c".
- * key: KEY_HELP / KEY_VERSION or the option's; *inline_arg: "=VALUE" was
- * given.  0: not an option of the tool. */
+ * it: "--name", "--name=VALUE", an unambiguous abbreviation of a long name,
+ * or "-c" alone.  Returns its key (KEY_HELP and KEY_VERSION included, with
+ * *opt NULL), 0 when the word is no option of the tool; *inline_arg:
+ * "=VALUE" was given. */
 static int word_key(const ss_tool *t, const char *w, bool *inline_arg, const ss_opt **opt)
 {
-	static const ss_opt builtin[] = {
-		{ "help", KEY_HELP, NULL, NULL, 0, { 0 } },
-		{ "version", KEY_VERSION, NULL, NULL, 0, { 0 } },
+	static const struct { const char *name; int key; } builtin[] = {
+		{ "help", KEY_HELP }, { "version", KEY_VERSION },
 	};
-	const ss_opt *match = NULL;
+	int key = 0, prefixes = 0, m;
 	size_t len;
-	int found = 0;
 
 	*inline_arg = false;
 	*opt = NULL;
-	if (w[0] != '-' || !w[1])
+	if (w[0] != '-' || !w[1] || (w[1] != '-' && w[2]))
 		return 0;
 	if (w[1] != '-') {
-		if (w[2])
-			return 0;
 		if (w[1] == KEY_HELP || w[1] == KEY_VERSION)
 			return w[1];
 		for (const ss_opt *o = t->opts; o->name; o++)
@@ -108,33 +114,35 @@ static int word_key(const ss_tool *t, const char *w, bool *inline_arg, const ss_
 		return 0;
 	}
 	w += 2;
-	len = strcspn(w, "=");
-	if (!len)
-		return 0;
-	for (int pass = 0; pass < 2; pass++)
-		for (const ss_opt *o = pass ? builtin : t->opts; pass ? o < builtin + 2 : o->name != NULL;
-		     o++) {
-			if (strncmp(o->name, w, len) != 0)
-				continue;
-			if (o->name[len] == '\0') { /* exact: wins over prefixes */
-				match = o;
-				found = 1;
-				goto done;
-			}
-			match = o;
-			found++;
-		}
-done:
-	if (found != 1)
+	if (!(len = strcspn(w, "=")))
 		return 0;
 	*inline_arg = w[len] == '=';
-	*opt = match->key == KEY_HELP || match->key == KEY_VERSION ? NULL : match;
-	return match->key;
+	for (const ss_opt *o = t->opts; o->name; o++)
+		if ((m = long_match(o->name, w, len))) {
+			*opt = o;
+			if (m == 2)
+				return o->key;
+			prefixes++;
+			key = o->key;
+		}
+	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+		if ((m = long_match(builtin[i].name, w, len))) {
+			*opt = NULL;
+			if (m == 2)
+				return builtin[i].key;
+			prefixes++;
+			key = builtin[i].key;
+		}
+	if (prefixes != 1) {
+		*opt = NULL;
+		return 0;
+	}
+	return key;
 }
 
 /* Skip the global options before the command name; *at: the first word
  * after them.  *key: KEY_HELP or KEY_VERSION when one of those came first. */
-static void skip_globals(const ss_tool *t, int argc, char **argv, int *at, int *key)
+static int skip_globals(const ss_tool *t, int argc, char **argv, int *at, int *key, ss_err *err)
 {
 	int i = 1;
 
@@ -150,9 +158,12 @@ static void skip_globals(const ss_tool *t, int argc, char **argv, int *at, int *
 		}
 		if (!k || !o || !(o->flags & SS_OPT_GLOBAL))
 			break;
+		if (o->arg && !inline_arg && i + 1 == argc)
+			return ss_err_set(err, SS_EUSAGE, "option '%s' needs an argument", argv[i]);
 		i += o->arg && !inline_arg ? 2 : 1;
 	}
-	*at = i < argc ? i : argc;
+	*at = i;
+	return SS_OK;
 }
 
 static void print_version(const ss_tool *t)
@@ -160,13 +171,102 @@ static void print_version(const ss_tool *t)
 	printf("%s %s\n", t->name, SS_VERSION);
 }
 
-/* The subject of a usage error about a command: "challenge: ". */
+/* The word after the first skip ones of a space-separated list, and how
+ * many words the list has. */
+static const char *word_after(const char *list, int skip)
+{
+	for (int k = 0; k < skip && *list; k++) {
+		list += strcspn(list, " ");
+		list += strspn(list, " ");
+	}
+	return list;
+}
+
+static int count_words(const char *list)
+{
+	int n = 0;
+
+	for (; list && *list; n++)
+		list = word_after(list, 1);
+	return n;
+}
+
+/* The subject of a usage error about a command: "challenge: " ("" for
+ * the form without a command). */
 static const char *subject(const ss_cmd *c, char *buf, size_t len)
 {
 	if (!c->name)
 		return "";
 	snprintf(buf, len, "%s: ", c->name);
 	return buf;
+}
+
+/* Which form argv asks for: *c the command (or bare form), *at the index
+ * of the command's name in argv (0: none).  Prints and sets *done for a
+ * --help or --version before the command. */
+static int pick_form(const ss_tool *t, int argc, char **argv, const ss_cmd **c, int *at,
+		     bool *done, ss_err *err)
+{
+	int early, rc;
+
+	*done = false;
+	if ((rc = skip_globals(t, argc, argv, at, &early, err)))
+		return rc;
+	if (early) {
+		if (early == KEY_HELP)
+			ss_opt_help(t, stdout);
+		else
+			print_version(t);
+		*done = true;
+		return SS_OK;
+	}
+	if (!t->cmds || (t->bare && (*at == argc || argv[*at][0] == '-'))) {
+		*c = t->bare;
+		*at = 0;
+		return SS_OK;
+	}
+	if (*at == argc)
+		return ss_err_set(err, SS_EUSAGE, "missing command (try '%s --help')", t->name);
+	if (!(*c = find_cmd(t, argv[*at])))
+		return ss_err_set(err, SS_EUSAGE, "unknown command '%s' (try '%s --help')",
+				  argv[*at], t->name);
+	return SS_OK;
+}
+
+/* After every option was read: the operands the command takes, then the
+ * options it needs, then those the options given need. */
+static int check_whole(const ss_tool *t, const ss_cmd *c, const unsigned *seen, char **operands,
+		       int nops, void *args, ss_err *err)
+{
+	int want = count_words(c->operands), rc;
+	bool lifted = false;
+	char subj[80];
+	size_t i = 0, j = 0;
+
+	if (nops > want)
+		return ss_err_set(err, SS_EUSAGE, "unexpected argument '%.200s'", operands[want]);
+	if (nops < want)
+		return ss_err_set(err, SS_EUSAGE, "%sneeds %s", subject(c, subj, sizeof subj),
+				  word_after(c->operands, nops));
+	for (int k = 0; k < nops; k++)
+		if ((rc = t->set(args, SS_OPERAND, operands[k], err)))
+			return rc;
+	if (c->unless && opt_by_key(t, c->unless, &i))
+		lifted = seen[i] != 0;
+	for (int k = 0; !lifted && k < SS_CMD_OPTS && c->needs[k]; k++) {
+		const ss_opt *o = opt_by_key(t, c->needs[k], &i);
+		if (!seen[i])
+			return ss_err_set(err, SS_EUSAGE, "%sneeds --%s",
+					  subject(c, subj, sizeof subj), o->name);
+	}
+	for (i = 0; t->opts[i].name; i++)
+		for (int k = 0; seen[i] && k < SS_OPT_NEEDS && t->opts[i].needs[k]; k++) {
+			const ss_opt *o = opt_by_key(t, t->opts[i].needs[k], &j);
+			if (!seen[j])
+				return ss_err_set(err, SS_EUSAGE, "--%s: needs --%s", t->opts[i].name,
+						  o->name);
+		}
+	return SS_OK;
 }
 
 int ss_opt_parse(const ss_tool *tool, int argc, char **argv, void *args, const ss_cmd **cmd,
@@ -176,36 +276,18 @@ int ss_opt_parse(const ss_tool *tool, int argc, char **argv, void *args, const s
 	struct option *lo;
 	unsigned *seen;
 	char **av, **operands;
-	char shorts[128] = "-:", subj[80];
+	char shorts[128] = "-:";
 	size_t sl = 2;
-	int ac = 0, nops = 0, at, early, want = 0, rc = SS_OK;
+	int ac = 0, nops = 0, at = 0, rc;
 	const ss_cmd *c = NULL;
-	bool done = false, lifted = false;
+	bool done;
 
 	*cmd = NULL;
 	check_table(tool);
+	if ((rc = pick_form(tool, argc, argv, &c, &at, &done, err)) || done)
+		return rc;
 
-	/* Which form: the command after the global options, else the bare one. */
-	skip_globals(tool, argc, argv, &at, &early);
-	if (early) {
-		if (early == KEY_HELP)
-			ss_opt_help(tool, stdout);
-		else
-			print_version(tool);
-		return SS_OK;
-	}
-	if (!tool->cmds || (tool->bare && (at == argc || argv[at][0] == '-'))) {
-		c = tool->bare;
-		at = 0; /* every word is the bare form's */
-	} else if (at == argc) {
-		return ss_err_set(err, SS_EUSAGE, "missing command (try '%s --help')", tool->name);
-	} else if (!(c = find_cmd(tool, argv[at]))) {
-		return ss_err_set(err, SS_EUSAGE, "unknown command '%s' (try '%s --help')", argv[at],
-				  tool->name);
-	}
-
-	/* The words to read: the program name, then every word but the
-	 * command's name. */
+	/* The words to read: all but the command's name. */
 	av = ss_xcalloc((size_t)argc + 1, sizeof *av);
 	operands = ss_xcalloc((size_t)argc + 1, sizeof *operands);
 	for (int i = 0; i < argc; i++)
@@ -227,7 +309,7 @@ int ss_opt_parse(const ss_tool *tool, int argc, char **argv, void *args, const s
 	lo[n + 1] = (struct option){ "version", no_argument, NULL, KEY_VERSION };
 	strcat(shorts, "hV");
 
-	/* "-" first: operands come back in order as key 1, whatever
+	/* "-" first: operands come back in order as key SS_OPERAND, whatever
 	 * POSIXLY_CORRECT says; optind 0 starts getopt afresh. */
 	optind = 0;
 	opterr = 0;
@@ -253,16 +335,13 @@ int ss_opt_parse(const ss_tool *tool, int argc, char **argv, void *args, const s
 			rc = ss_err_set(err, SS_EUSAGE, "option '%s' needs an argument", given);
 			goto out;
 		}
-		if (key == KEY_HELP) {
-			if (c->name)
+		if (key == KEY_HELP || key == KEY_VERSION) {
+			if (key == KEY_VERSION)
+				print_version(tool);
+			else if (c->name)
 				ss_opt_cmd_help(tool, c, stdout);
 			else
 				ss_opt_help(tool, stdout);
-			done = true;
-			goto out;
-		}
-		if (key == KEY_VERSION) {
-			print_version(tool);
 			done = true;
 			goto out;
 		}
@@ -290,56 +369,9 @@ int ss_opt_parse(const ss_tool *tool, int argc, char **argv, void *args, const s
 	}
 	while (optind < ac) /* after "--" */
 		operands[nops++] = av[optind++];
-
-	/* What the command line as a whole must hold. */
-	for (const char *p = c->operands; p && *p; want++) {
-		p += strcspn(p, " ");
-		p += strspn(p, " ");
-	}
-	if (nops > want) {
-		rc = ss_err_set(err, SS_EUSAGE, "unexpected argument '%.200s'", operands[want]);
-		goto out;
-	}
-	if (nops < want) {
-		const char *p = c->operands;
-		for (int k = 0; k < nops; k++) {
-			p += strcspn(p, " ");
-			p += strspn(p, " ");
-		}
-		rc = ss_err_set(err, SS_EUSAGE, "%sneeds %s", subject(c, subj, sizeof subj), p);
-		goto out;
-	}
-	for (int k = 0; k < nops; k++)
-		if ((rc = tool->set(args, SS_OPERAND, operands[k], err)))
-			goto out;
-	if (c->unless) {
-		size_t u = 0;
-		opt_by_key(tool, c->unless, &u);
-		lifted = seen[u] != 0;
-	}
-	for (int k = 0; !lifted && k < SS_CMD_OPTS && c->needs[k]; k++) {
-		size_t i = 0;
-		const ss_opt *o = opt_by_key(tool, c->needs[k], &i);
-		if (!seen[i]) {
-			rc = ss_err_set(err, SS_EUSAGE, "%sneeds --%s", subject(c, subj, sizeof subj),
-					o->name);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		for (int k = 0; seen[i] && k < SS_OPT_NEEDS && tool->opts[i].needs[k]; k++) {
-			size_t j = 0;
-			const ss_opt *o = opt_by_key(tool, tool->opts[i].needs[k], &j);
-			if (!seen[j]) {
-				rc = ss_err_set(err, SS_EUSAGE, "--%s: needs --%s", tool->opts[i].name,
-						o->name);
-				goto out;
-			}
-		}
-	*cmd = c;
+	if (!(rc = check_whole(tool, c, seen, operands, nops, args, err)))
+		*cmd = c;
 out:
-	if (done)
-		*cmd = NULL;
 	free(lo);
 	free(seen);
 	free(av);
