@@ -2,9 +2,9 @@
  * attestation.  Enrollment (ss/enroll.h): enroll-challenge, enroll-verify,
  * enrollments, revoke.  The handshake (ss/handshake.h): challenge, verify,
  * respond, finish, gc.  Golden values: policy.  Quotes alone, from
- * tpm2-tools artifacts (ss/quote_verify.h, ss/quote_batch.h): verify-quote.  Each
- * command is a row of the tables below and a run_* function; the work
- * itself is in libss. */
+ * tpm2-tools artifacts (ss/quote_verify.h, ss/quote_batch.h): verify-quote.
+ * Each command is a row of cmds[] and a run_* function; the work itself is
+ * in libss. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +19,7 @@
 #include "ss/io.h"
 #include "ss/json.h"
 #include "ss/opt.h"
+#include "ss/pcr_select.h"
 #include "ss/prog.h"
 #include "ss/batch.h"
 #include "ss/policy.h"
