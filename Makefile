@@ -1,12 +1,13 @@
 # ss — attested execution toolkit.  One Makefile for everything.
 #
-#   make               libss.a and the five tools, in build/
-#   make check         C unit tests + bats suites; last line "N passed, N failed"
+#   make               libss.a and the tools (one per cmd/ss-*.c), in build/
+#   make check         lint + C unit tests + bats suites; last line "N passed, N failed"
 #   make check SAN=1   the same under ASan+UBSan (objects in build/san/)
+#   make lint          the layering check of libss (common/LAYERS)
 #   make install       PREFIX=/usr/local DESTDIR=  binaries, man pages, completions
-#   make bench | fuzz | demo | clean
+#   make uninstall | bench | clean
 #
-# WERROR=1 turns warnings into errors (CI sets it).
+# WERROR=1 turns warnings into errors (CI sets it); V=1 shows full commands.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -16,7 +17,7 @@ ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 
 CC      ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-PKGS    := tss2-esys tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 libcjson libcurl
+PKGS    := tss2-esys tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 libcjson
 
 ifeq ($(SAN),1)
 BUILD   := build/san
@@ -47,7 +48,6 @@ LIB_OBJ := $(patsubst common/%.c,$(BUILD)/common/%.o,$(LIB_SRC))
 BINS    := $(addprefix $(BUILD)/bin/,$(TOOLS))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-FAKES   := $(patsubst tests/fakes/%.c,$(BUILD)/tests/fakes/%,$(wildcard tests/fakes/*.c))
 
 # Short build lines; V=1 shows the full commands.
 ifeq ($(V),1)
@@ -83,11 +83,6 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libss.a
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
 
-$(BUILD)/tests/fakes/%: tests/fakes/%.c $(BUILD)/libss.a
-	@mkdir -p $(@D)
-	$(call say,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
-
 # Build dependencies: installed by scripts/bootstrap when pkg-config cannot find them.
 deps:
 	@pkg-config --exists $(PKGS) || scripts/bootstrap
@@ -96,7 +91,7 @@ deps:
 lint:
 	@scripts/check-layers
 
-check: deps lint $(BINS) $(UNITS) $(FAKES)
+check: deps lint $(BINS) $(UNITS)
 	@scripts/run-tests $(BUILD)
 
 # Benchmarks against the baselines, side by side in one run (see bench/run).

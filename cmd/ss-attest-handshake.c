@@ -2,9 +2,9 @@
  * attestation.  Enrollment (ss/enroll.h): enroll-challenge, enroll-verify,
  * enrollments, revoke.  The handshake (ss/handshake.h): challenge, verify,
  * respond, finish, gc.  Golden values: policy.  Quotes alone, from
- * tpm2-tools artifacts (ss/quote_verify.h, ss/quote_batch.h): verify-quote.  Each
- * command is a row of the tables below and a run_* function; the work
- * itself is in libss. */
+ * tpm2-tools artifacts (ss/quote_verify.h, ss/quote_batch.h): verify-quote.
+ * Each command is a row of cmds[] and a run_* function; the work itself is
+ * in libss. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +19,7 @@
 #include "ss/io.h"
 #include "ss/json.h"
 #include "ss/opt.h"
+#include "ss/pcr_select.h"
 #include "ss/prog.h"
 #include "ss/batch.h"
 #include "ss/policy.h"
@@ -40,115 +41,139 @@
 #define GC_GRACE 3600
 
 enum {
-	CMD_ENROLL_CHALLENGE,
-	CMD_ENROLL_VERIFY,
-	CMD_ENROLLMENTS,
-	CMD_REVOKE,
-	CMD_CHALLENGE,
-	CMD_RESPOND,
-	CMD_VERIFY,
-	CMD_FINISH,
-	CMD_POLICY,
-	CMD_VERIFY_QUOTE,
-	CMD_GC,
+	OPT_KEY = SS_OPT_FIRST, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE,
+	OPT_EXECUTION, OPT_PCRS, OPT_POLICY, OPT_SECRET_OUT, OPT_TCTI, OPT_ALLOW_SIMULATOR,
+	OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_GRACE,
+	OPT_VERBOSE = 'v',
 };
-#define ON(c) (1u << (c))
 
-enum {
-	OPT_KEY = 256, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE, OPT_EXECUTION,
-	OPT_PCRS, OPT_POLICY, OPT_SECRET_OUT, OPT_TCTI, OPT_ALLOW_SIMULATOR, OPT_AK_PUB,
-	OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_GRACE, OPT_VERBOSE = 'v',
+static ss_cmd_fn run_enroll_challenge, run_enroll_verify, run_enrollments, run_revoke,
+	run_challenge, run_respond, run_verify, run_finish, run_policy, run_verify_quote, run_gc;
+static ss_opt_set_fn set_option;
+
+static const ss_opt opts[] = {
+	{ "key", OPT_KEY, "FILE", "control-plane private key (Ed25519 or ECDSA P-256, owner-only)" },
+	{ "identity", OPT_IDENTITY, "FILE", "the runner's ss.identity.v1 document" },
+	{ "ek-ca", OPT_EK_CA, "FILE",
+	  "PEM bundle of the CAs (roots, intermediates) trusted for EK certificates" },
+	{ "ttl", OPT_TTL, "SECONDS", "lifetime of the challenge (default 300, at most 86400)" },
+	{ "cp-pub", OPT_CP_PUB, "FILE", "pinned control-plane public key (PEM; repeatable)",
+	  SS_OPT_REPEAT },
+	{ "execution", OPT_EXECUTION, "FILE", "the ss.execution.v1 document the challenge is for" },
+	{ "pcrs", OPT_PCRS, "SPEC|FILE",
+	  "PCR selection, e.g. sha256:0-7 (challenge: default " DEFAULT_PCRS
+	  "); verify-quote: tpm2_quote -o PCR file" },
+	{ "policy", OPT_POLICY, "FILE",
+	  "verifier policy (YAML): PCR values, hashes, simulator, clock, lifetimes" },
+	{ "session-secret-out", OPT_SECRET_OUT, "FILE",
+	  "new 0600 file for the 32-byte session secret (must not exist)" },
+	{ "allow-simulator", OPT_ALLOW_SIMULATOR, NULL, "the printed policy accepts simulator TPMs" },
+	{ "ak-pub", OPT_AK_PUB, "FILE", "the AK's TPM2B_PUBLIC, as tpm2_createak -u writes it" },
+	{ "attest", OPT_ATTEST, "FILE", "the quote's TPMS_ATTEST (tpm2_quote -m)" },
+	{ "sig", OPT_SIG, "FILE", "the quote's TPMT_SIGNATURE (tpm2_quote -s)" },
+	{ "qualifying-data", OPT_QDATA, "HEX",
+	  "the qualifying data the quote must carry (tpm2_quote -q)" },
+	{ "batch", OPT_BATCH, NULL, "JSONL of quotes on standard input, one verdict per line out" },
+	{ "jobs", OPT_JOBS, "N", "threads for --batch (default: the number of CPUs)" },
+	{ "grace", OPT_GRACE, "SECONDS", "keep records this long past their expiry (default 3600)" },
+	{ "tcti", OPT_TCTI, "TCTI",
+	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI, the tpm2-tss default)", SS_OPT_GLOBAL },
+	{ "verbose", OPT_VERBOSE, NULL, "let tpm2-tss log its warnings and errors", SS_OPT_GLOBAL },
+	{ "state", OPT_STATE, "DIR",
+	  "state directory (else SS_STATE_DIR, XDG_STATE_HOME/ss, ~/.local/state/ss)",
+	  SS_OPT_GLOBAL },
+	{ NULL },
 };
 
 static const ss_cmd cmds[] = {
-	[CMD_ENROLL_CHALLENGE] = { "enroll-challenge",
-				   "--key CP_KEY.pem --identity IDENTITY.json --ek-ca CA_BUNDLE.pem "
-				   "[--ttl SECONDS] [--state DIR]",
-				   "check a runner's EK certificate and AK; print a credential challenge" },
-	[CMD_ENROLL_VERIFY] = { "enroll-verify", "--key CP_KEY.pem [--state DIR] < RESPONSE.json",
-				"check a credential response; enroll the AK; print the signed record" },
-	[CMD_ENROLLMENTS] = { "enrollments", "[--key CP_KEY.pem | --cp-pub PUB.pem ...] [--state DIR]",
-			      "print the enrolled AKs' records, one per line" },
-	[CMD_REVOKE] = { "revoke", "AK_NAME [--state DIR]",
-			 "remove an AK from the enrolled store for good" },
-	[CMD_CHALLENGE] = { "challenge",
-			    "--key CP_KEY.pem --execution EXEC.json [--pcrs SPEC] [--ttl SECONDS] "
-			    "[--state DIR]",
-			    "print a signed challenge for one execution (control plane)" },
-	[CMD_RESPOND] = { "respond", "--cp-pub CP_PUB.pem [--tcti T] [--state DIR] < CHALLENGE.json",
-			  "check a challenge, quote with the AK, print the evidence (runner)" },
-	[CMD_VERIFY] = { "verify",
-			 "--key CP_KEY.pem --policy POLICY.yaml --session-secret-out FILE "
-			 "[--state DIR] < EVIDENCE.json",
-			 "judge evidence; print the signed session, approved or denied (control plane)" },
-	[CMD_FINISH] = { "finish",
-			 "--cp-pub CP_PUB.pem --session-secret-out FILE [--state DIR] < SESSION.json",
-			 "check the session and key confirmation; write the same secret (runner)" },
-	[CMD_POLICY] = { "policy", "--pcrs SPEC [--allow-simulator] [--tcti T]",
-			 "print a policy expecting this TPM's current PCR values" },
-	[CMD_VERIFY_QUOTE] = { "verify-quote",
-			       "--ak-pub AK.pub --attest Q.msg --sig Q.sig [--pcrs Q.pcrs] "
-			       "--qualifying-data HEX [--policy P.yaml] | --batch [--jobs N] "
-			       "[--policy P.yaml]",
-			       "a verdict on a quote alone, from tpm2-tools artifacts" },
-	[CMD_GC] = { "gc", "[--grace SECONDS] [--state DIR]",
-		     "remove expired challenges and leftover ephemeral keys" },
-	{ NULL, NULL, NULL },
-};
-
-static const ss_opt opts[] = {
-	{ "key", OPT_KEY, "FILE",
-	  ON(CMD_ENROLL_CHALLENGE) | ON(CMD_ENROLL_VERIFY) | ON(CMD_ENROLLMENTS) | ON(CMD_CHALLENGE) |
-		  ON(CMD_VERIFY),
-	  false, "control-plane private key (Ed25519 or ECDSA P-256, owner-only)" },
-	{ "identity", OPT_IDENTITY, "FILE", ON(CMD_ENROLL_CHALLENGE), false,
-	  "the runner's ss.identity.v1 document" },
-	{ "ek-ca", OPT_EK_CA, "FILE", ON(CMD_ENROLL_CHALLENGE), false,
-	  "PEM bundle of the CAs (roots, intermediates) trusted for EK certificates" },
-	{ "ttl", OPT_TTL, "SECONDS", ON(CMD_ENROLL_CHALLENGE) | ON(CMD_CHALLENGE), false,
-	  "lifetime of the challenge (default 300, at most 86400)" },
-	{ "cp-pub", OPT_CP_PUB, "FILE", ON(CMD_ENROLLMENTS) | ON(CMD_RESPOND) | ON(CMD_FINISH), true,
-	  "pinned control-plane public key (PEM; repeatable)" },
-	{ "execution", OPT_EXECUTION, "FILE", ON(CMD_CHALLENGE), false,
-	  "the ss.execution.v1 document the challenge is for" },
-	{ "pcrs", OPT_PCRS, "SPEC|FILE", ON(CMD_CHALLENGE) | ON(CMD_POLICY) | ON(CMD_VERIFY_QUOTE),
-	  false, "PCR selection, e.g. sha256:0-7 (challenge: default " DEFAULT_PCRS
-	  "); verify-quote: tpm2_quote -o PCR file" },
-	{ "policy", OPT_POLICY, "FILE", ON(CMD_VERIFY) | ON(CMD_VERIFY_QUOTE), false,
-	  "verifier policy (YAML): PCR values, hashes, simulator, clock, lifetimes" },
-	{ "session-secret-out", OPT_SECRET_OUT, "FILE", ON(CMD_VERIFY) | ON(CMD_FINISH), false,
-	  "new 0600 file for the 32-byte session secret (must not exist)" },
-	{ "allow-simulator", OPT_ALLOW_SIMULATOR, NULL, ON(CMD_POLICY), false,
-	  "the printed policy accepts simulator TPMs" },
-	{ "ak-pub", OPT_AK_PUB, "FILE", ON(CMD_VERIFY_QUOTE), false,
-	  "the AK's TPM2B_PUBLIC, as tpm2_createak -u writes it" },
-	{ "attest", OPT_ATTEST, "FILE", ON(CMD_VERIFY_QUOTE), false,
-	  "the quote's TPMS_ATTEST (tpm2_quote -m)" },
-	{ "sig", OPT_SIG, "FILE", ON(CMD_VERIFY_QUOTE), false,
-	  "the quote's TPMT_SIGNATURE (tpm2_quote -s)" },
-	{ "qualifying-data", OPT_QDATA, "HEX", ON(CMD_VERIFY_QUOTE), false,
-	  "the qualifying data the quote must carry (tpm2_quote -q)" },
-	{ "batch", OPT_BATCH, NULL, ON(CMD_VERIFY_QUOTE), false,
-	  "JSONL of quotes on standard input, one verdict per line out" },
-	{ "jobs", OPT_JOBS, "N", ON(CMD_VERIFY_QUOTE), false,
-	  "threads for --batch (default: the number of CPUs)" },
-	{ "grace", OPT_GRACE, "SECONDS", ON(CMD_GC), false,
-	  "keep records this long past their expiry (default 3600)" },
-	{ "tcti", OPT_TCTI, "TCTI", ON(CMD_RESPOND) | ON(CMD_POLICY), false,
-	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI, the tpm2-tss default)" },
-	{ "verbose", OPT_VERBOSE, NULL, ON(CMD_RESPOND) | ON(CMD_POLICY), false,
-	  "let tpm2-tss log its warnings and errors" },
-	{ "state", OPT_STATE, "DIR", SS_ALL_CMDS & ~(ON(CMD_POLICY) | ON(CMD_VERIFY_QUOTE)), false,
-	  "state directory (else SS_STATE_DIR, XDG_STATE_HOME/ss, ~/.local/state/ss)" },
-	{ NULL, 0, NULL, 0, false, NULL },
+	{ .name = "enroll-challenge", .run = run_enroll_challenge,
+	  .synopsis = "--key CP_KEY.pem --identity IDENTITY.json --ek-ca CA_BUNDLE.pem "
+		      "[--ttl SECONDS] [--state DIR]",
+	  .help = "check a runner's EK certificate and AK; print a credential challenge",
+	  .example = "ss-attest-handshake enroll-challenge --key cp.pem --identity identity.json "
+		     "--ek-ca tpm-vendors.pem > challenge.json",
+	  .opts = { OPT_KEY, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_STATE },
+	  .needs = { OPT_KEY, OPT_IDENTITY, OPT_EK_CA } },
+	{ .name = "enroll-verify", .run = run_enroll_verify,
+	  .synopsis = "--key CP_KEY.pem [--state DIR] < RESPONSE.json",
+	  .help = "check a credential response; enroll the AK; print the signed record",
+	  .example = "ss-attest-handshake enroll-verify --key cp.pem < response.json > "
+		     "enrollment.json",
+	  .opts = { OPT_KEY, OPT_STATE },
+	  .needs = { OPT_KEY } },
+	{ .name = "enrollments", .run = run_enrollments,
+	  .synopsis = "[--key CP_KEY.pem | --cp-pub PUB.pem ...] [--state DIR]",
+	  .help = "print the enrolled AKs' records, one per line",
+	  .example = "ss-attest-handshake enrollments --cp-pub cp.pub",
+	  .opts = { OPT_KEY, OPT_CP_PUB, OPT_STATE } },
+	{ .name = "revoke", .run = run_revoke,
+	  .synopsis = "AK_NAME [--state DIR]",
+	  .help = "remove an AK from the enrolled store for good",
+	  .example = "ss-attest-handshake revoke "
+		     "000b4bb466b741900ac99cbfe8c29ee025d1136a327e827466ae5a85c3c133b2a5dc",
+	  .operands = "AK_NAME",
+	  .opts = { OPT_STATE } },
+	{ .name = "challenge", .run = run_challenge,
+	  .synopsis = "--key CP_KEY.pem --execution EXEC.json [--pcrs SPEC] [--ttl SECONDS] "
+		      "[--state DIR]",
+	  .help = "print a signed challenge for one execution (control plane)",
+	  .example = "ss-attest-handshake challenge --key cp.pem --execution exec.json > "
+		     "challenge.json",
+	  .opts = { OPT_KEY, OPT_EXECUTION, OPT_PCRS, OPT_TTL, OPT_STATE },
+	  .needs = { OPT_KEY, OPT_EXECUTION } },
+	{ .name = "respond", .run = run_respond,
+	  .synopsis = "--cp-pub CP_PUB.pem [--tcti T] [--state DIR] < CHALLENGE.json",
+	  .help = "check a challenge, quote with the AK, print the evidence (runner)",
+	  .example = "ss-attest-handshake respond --cp-pub cp.pub < challenge.json > evidence.json",
+	  .opts = { OPT_CP_PUB, OPT_TCTI, OPT_VERBOSE, OPT_STATE },
+	  .needs = { OPT_CP_PUB } },
+	{ .name = "verify", .run = run_verify,
+	  .synopsis = "--key CP_KEY.pem --policy POLICY.yaml --session-secret-out FILE "
+		      "[--state DIR] < EVIDENCE.json",
+	  .help = "judge evidence; print the signed session, approved or denied (control plane)",
+	  .example = "ss-attest-handshake verify --key cp.pem --policy policy.yaml "
+		     "--session-secret-out session.key < evidence.json > session.json",
+	  .opts = { OPT_KEY, OPT_POLICY, OPT_SECRET_OUT, OPT_STATE },
+	  .needs = { OPT_KEY, OPT_POLICY, OPT_SECRET_OUT } },
+	{ .name = "finish", .run = run_finish,
+	  .synopsis = "--cp-pub CP_PUB.pem --session-secret-out FILE [--state DIR] < SESSION.json",
+	  .help = "check the session and key confirmation; write the same secret (runner)",
+	  .example = "ss-attest-handshake finish --cp-pub cp.pub --session-secret-out session.key "
+		     "< session.json",
+	  .opts = { OPT_CP_PUB, OPT_SECRET_OUT, OPT_STATE },
+	  .needs = { OPT_SECRET_OUT, OPT_CP_PUB } },
+	{ .name = "policy", .run = run_policy,
+	  .synopsis = "--pcrs SPEC [--allow-simulator] [--tcti T]",
+	  .help = "print a policy expecting this TPM's current PCR values",
+	  .example = "ss-attest-handshake policy --pcrs sha256:0-7 > policy.yaml",
+	  .opts = { OPT_PCRS, OPT_ALLOW_SIMULATOR, OPT_TCTI, OPT_VERBOSE },
+	  .needs = { OPT_PCRS } },
+	{ .name = "verify-quote", .run = run_verify_quote,
+	  .synopsis = "--ak-pub AK.pub --attest Q.msg --sig Q.sig [--pcrs Q.pcrs] "
+		      "--qualifying-data HEX [--policy P.yaml] | --batch [--jobs N] "
+		      "[--policy P.yaml]",
+	  .help = "a verdict on a quote alone, from tpm2-tools artifacts",
+	  .example = "ss-attest-handshake verify-quote --ak-pub ak.pub --attest q.msg --sig q.sig "
+		     "--pcrs q.pcrs --qualifying-data 1234",
+	  .opts = { OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_PCRS, OPT_QDATA, OPT_POLICY, OPT_BATCH,
+		    OPT_JOBS },
+	  .needs = { OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_QDATA },
+	  .unless = OPT_BATCH },
+	{ .name = "gc", .run = run_gc,
+	  .synopsis = "[--grace SECONDS] [--state DIR]",
+	  .help = "remove expired challenges and leftover ephemeral keys",
+	  .example = "ss-attest-handshake gc --grace 600 --state /var/lib/ss",
+	  .opts = { OPT_GRACE, OPT_STATE } },
+	{ NULL },
 };
 
 static const ss_tool tool = {
 	.name = "ss-attest-handshake",
 	.summary = "AK enrollment, mutual attestation between runner and control plane, and\n"
 		   "quote verification, for attested microVM runners.",
-	.cmds = cmds,
 	.opts = opts,
+	.cmds = cmds,
+	.set = set_option,
 };
 
 struct args {
@@ -162,13 +187,12 @@ struct args {
 	uint64_t jobs;
 	uint64_t grace;
 	bool grace_set;
-	char **operands;
-	int noperands;
+	const char *ak_name; /* revoke's operand */
 };
 
-static int on_option(void *ctx, int key, const char *arg, ss_err *err)
+static int set_option(void *args, int key, const char *arg, ss_err *err)
 {
-	struct args *a = ctx;
+	struct args *a = args;
 
 	switch (key) {
 	case OPT_KEY: a->key = arg; break;
@@ -197,14 +221,8 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 			return ss_err_set(err, SS_EUSAGE, "at most %d '--cp-pub' keys", SS_KEYRING_MAX);
 		a->cp_pub[a->ncp_pub++] = arg;
 		break;
+	case SS_OPERAND: a->ak_name = arg; break;
 	}
-	return SS_OK;
-}
-
-static int need(const char *value, const char *opt, int cmd, ss_err *err)
-{
-	if (!value)
-		return ss_err_set(err, SS_EUSAGE, "'%s' needs option '--%s'", cmds[cmd].name, opt);
 	return SS_OK;
 }
 
@@ -230,20 +248,17 @@ static int print_and_free(cJSON *doc, ss_err *err)
 	return rc;
 }
 
-static int run_enroll_challenge(const struct args *a, ss_err *err)
+static int run_enroll_challenge(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	char what[4200];
 	ss_signer cp = { 0 };
 	ss_identity id = { 0 };
-	ss_store st = { .lock_fd = -1 };
+	ss_store st = SS_STORE_INIT;
 	ss_buf bundle = SS_BUF_INIT;
 	cJSON *doc = NULL, *challenge = NULL;
 	int rc;
 
-	if ((rc = need(a->key, "key", CMD_ENROLL_CHALLENGE, err)) ||
-	    (rc = need(a->identity, "identity", CMD_ENROLL_CHALLENGE, err)) ||
-	    (rc = need(a->ek_ca, "ek-ca", CMD_ENROLL_CHALLENGE, err)))
-		return rc;
 	snprintf(what, sizeof what, "identity '%s'", a->identity);
 	if ((rc = ss_signer_load(a->key, &cp, err)) ||
 	    (rc = read_document(a->identity, what, &doc, err)))
@@ -268,16 +283,16 @@ out:
 	return rc;
 }
 
-static int run_enroll_verify(const struct args *a, ss_err *err)
+static int run_enroll_verify(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_signer cp = { 0 };
 	ss_cred_response resp;
-	ss_store st = { .lock_fd = -1 };
+	ss_store st = SS_STORE_INIT;
 	cJSON *doc = NULL, *enrollment = NULL;
 	int rc;
 
-	if ((rc = need(a->key, "key", CMD_ENROLL_VERIFY, err)) ||
-	    (rc = ss_signer_load(a->key, &cp, err)) ||
+	if ((rc = ss_signer_load(a->key, &cp, err)) ||
 	    (rc = read_document("-", "credential response", &doc, err)))
 		goto out;
 	if ((rc = ss_cred_response_parse(doc, &resp, err))) {
@@ -295,11 +310,12 @@ out:
 	return rc;
 }
 
-static int run_enrollments(const struct args *a, ss_err *err)
+static int run_enrollments(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_keyring ring = { 0 };
 	ss_signer cp = { 0 };
-	ss_store st = { .lock_fd = -1 };
+	ss_store st = SS_STORE_INIT;
 	cJSON *records = NULL;
 	const cJSON *r;
 	int rc = SS_OK;
@@ -340,28 +356,20 @@ static int parse_ak_name(const char *s, uint8_t *name, size_t *len, ss_err *err)
 	return SS_OK;
 }
 
-static int run_revoke(const struct args *a, ss_err *err)
+static int run_revoke(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	uint8_t name[SS_TPM_NAME_MAX];
 	size_t len = 0;
-	ss_store st = { .lock_fd = -1 };
+	ss_store st = SS_STORE_INIT;
 	int rc;
 
-	if ((rc = parse_ak_name(a->operands[0], name, &len, err)) ||
+	if ((rc = parse_ak_name(a->ak_name, name, &len, err)) ||
 	    (rc = ss_store_open(&st, a->state, err)))
 		return rc;
 	rc = ss_enroll_revoke(&st, name, len, ss_now(), err);
 	ss_store_close(&st);
 	return rc;
-}
-
-/* A PCR selection given on the command line: a usage error if bad. */
-static int parse_pcrs_spec(const char *s, ss_pcrsel *sel, ss_err *err)
-{
-	if (ss_pcrsel_parse(s, sel, err) == SS_OK)
-		return SS_OK;
-	err->code = SS_EUSAGE;
-	return ss_err_prefix(err, "--pcrs");
 }
 
 /* The one stderr line of a denied session: its reason code. */
@@ -398,19 +406,18 @@ static int output_free(const char *path, const char *opt, ss_err *err)
 	return SS_OK;
 }
 
-static int run_challenge(const struct args *a, ss_err *err)
+static int run_challenge(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_signer cp = { 0 };
-	ss_store st = { .lock_fd = -1 };
+	ss_store st = SS_STORE_INIT;
 	ss_execution exec;
 	ss_pcrsel sel;
 	cJSON *doc = NULL, *challenge = NULL;
 	char what[4200];
 	int rc;
 
-	if ((rc = need(a->key, "key", CMD_CHALLENGE, err)) ||
-	    (rc = need(a->execution, "execution", CMD_CHALLENGE, err)) ||
-	    (rc = parse_pcrs_spec(a->pcrs ? a->pcrs : DEFAULT_PCRS, &sel, err)))
+	if ((rc = ss_pcrsel_parse_arg("--pcrs", a->pcrs ? a->pcrs : DEFAULT_PCRS, &sel, err)))
 		return rc;
 	snprintf(what, sizeof what, "execution '%s'", a->execution);
 	if ((rc = ss_signer_load(a->key, &cp, err)) ||
@@ -432,20 +439,18 @@ out:
 	return rc;
 }
 
-static int run_verify(const struct args *a, ss_err *err)
+static int run_verify(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_signer cp = { 0 };
 	ss_keyring own = { 0 };
 	ss_policy policy;
-	ss_store st = { .lock_fd = -1 };
+	ss_store st = SS_STORE_INIT;
 	cJSON *doc = NULL, *session = NULL;
 	int rc, verdict;
 
 	ss_policy_defaults(&policy);
-	if ((rc = need(a->key, "key", CMD_VERIFY, err)) ||
-	    (rc = need(a->policy, "policy", CMD_VERIFY, err)) ||
-	    (rc = need(a->secret_out, "session-secret-out", CMD_VERIFY, err)) ||
-	    (rc = output_free(a->secret_out, "--session-secret-out", err)) ||
+	if ((rc = output_free(a->secret_out, "--session-secret-out", err)) ||
 	    (rc = ss_signer_load(a->key, &cp, err)) ||
 	    (rc = ss_keyring_add_signer(&own, &cp, err)) ||
 	    (rc = ss_policy_load(a->policy, &policy, err)) ||
@@ -477,28 +482,27 @@ out:
 	return rc;
 }
 
-static int load_pinned(const struct args *a, int cmd, ss_keyring *ring, ss_err *err)
+static int load_pinned(const struct args *a, ss_keyring *ring, ss_err *err)
 {
 	int rc = SS_OK;
 
-	if (!a->ncp_pub)
-		return ss_err_set(err, SS_EUSAGE, "'%s' needs option '--cp-pub'", cmds[cmd].name);
 	for (int i = 0; !rc && i < a->ncp_pub; i++)
 		rc = ss_keyring_add_file(ring, a->cp_pub[i], err);
 	return rc;
 }
 
-static int run_respond(const struct args *a, ss_err *err)
+static int run_respond(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_keyring ring = { 0 };
-	ss_store st = { .lock_fd = -1 };
+	ss_store st = SS_STORE_INIT;
 	ss_identity id = { 0 };
 	ss_tpm tpm = { 0 };
 	bool tpm_open = false;
 	cJSON *doc = NULL, *evidence = NULL;
 	int rc;
 
-	if ((rc = load_pinned(a, CMD_RESPOND, &ring, err)) ||
+	if ((rc = load_pinned(a, &ring, err)) ||
 	    (rc = read_document("-", "challenge", &doc, err)) ||
 	    (rc = ss_store_open(&st, a->state, err)) ||
 	    (rc = load_runner_identity(&st, &id, err)) ||
@@ -521,15 +525,15 @@ out:
 	return rc;
 }
 
-static int run_finish(const struct args *a, ss_err *err)
+static int run_finish(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_keyring ring = { 0 };
-	ss_store st = { .lock_fd = -1 };
+	ss_store st = SS_STORE_INIT;
 	cJSON *doc = NULL;
 	int rc;
 
-	if ((rc = need(a->secret_out, "session-secret-out", CMD_FINISH, err)) ||
-	    (rc = load_pinned(a, CMD_FINISH, &ring, err)) ||
+	if ((rc = load_pinned(a, &ring, err)) ||
 	    (rc = output_free(a->secret_out, "--session-secret-out", err)) ||
 	    (rc = read_document("-", "session", &doc, err)) ||
 	    (rc = ss_store_open(&st, a->state, err)))
@@ -542,16 +546,16 @@ out:
 	return rc;
 }
 
-static int run_policy(const struct args *a, ss_err *err)
+static int run_policy(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	uint8_t values[SS_PCR_COUNT][SS_MAX_DIGEST];
 	ss_buf text = SS_BUF_INIT;
 	ss_pcrsel sel;
 	ss_tpm tpm;
 	int rc;
 
-	if ((rc = need(a->pcrs, "pcrs", CMD_POLICY, err)) ||
-	    (rc = parse_pcrs_spec(a->pcrs, &sel, err)) ||
+	if ((rc = ss_pcrsel_parse_arg("--pcrs", a->pcrs, &sel, err)) ||
 	    (rc = ss_tpm_open(&tpm, a->tcti, a->verbose, err)))
 		return rc;
 	rc = ss_tpm_pcr_read(&tpm, &sel, values, err);
@@ -583,11 +587,7 @@ static int run_verify_quote_one(const struct args *a, const ss_policy *policy, s
 	cJSON *verdict = NULL;
 	int rc, v;
 
-	if ((rc = need(a->ak_pub, "ak-pub", CMD_VERIFY_QUOTE, err)) ||
-	    (rc = need(a->attest, "attest", CMD_VERIFY_QUOTE, err)) ||
-	    (rc = need(a->sig, "sig", CMD_VERIFY_QUOTE, err)) ||
-	    (rc = need(a->qdata, "qualifying-data", CMD_VERIFY_QUOTE, err)) ||
-	    (rc = ss_opt_hex("--qualifying-data", a->qdata, qdata, sizeof qdata, &qlen, err)) ||
+	if ((rc = ss_opt_hex("--qualifying-data", a->qdata, qdata, sizeof qdata, &qlen, err)) ||
 	    (rc = read_binary(a->ak_pub, "--ak-pub", &akb, err)) ||
 	    (rc = read_binary(a->attest, "--attest", &attest, err)) ||
 	    (rc = read_binary(a->sig, "--sig", &sig, err)) ||
@@ -666,8 +666,9 @@ static int run_verify_quote_batch(const struct args *a, const ss_policy *policy,
 	return rc;
 }
 
-static int run_verify_quote(const struct args *a, ss_err *err)
+static int run_verify_quote(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_policy policy;
 	int rc;
 
@@ -680,9 +681,10 @@ static int run_verify_quote(const struct args *a, ss_err *err)
 	return rc;
 }
 
-static int run_gc(const struct args *a, ss_err *err)
+static int run_gc(void *args, ss_err *err)
 {
-	ss_store st = { .lock_fd = -1 };
+	const struct args *a = args;
+	ss_store st = SS_STORE_INIT;
 	cJSON *report = NULL;
 	int rc;
 
@@ -696,47 +698,17 @@ out:
 	return rc;
 }
 
-static const struct {
-	int (*run)(const struct args *a, ss_err *err);
-	int operands; /* exactly this many */
-	const char *operand_names;
-} commands[] = {
-	[CMD_ENROLL_CHALLENGE] = { run_enroll_challenge, 0, NULL },
-	[CMD_ENROLL_VERIFY] = { run_enroll_verify, 0, NULL },
-	[CMD_ENROLLMENTS] = { run_enrollments, 0, NULL },
-	[CMD_REVOKE] = { run_revoke, 1, "AK_NAME" },
-	[CMD_CHALLENGE] = { run_challenge, 0, NULL },
-	[CMD_RESPOND] = { run_respond, 0, NULL },
-	[CMD_VERIFY] = { run_verify, 0, NULL },
-	[CMD_FINISH] = { run_finish, 0, NULL },
-	[CMD_POLICY] = { run_policy, 0, NULL },
-	[CMD_VERIFY_QUOTE] = { run_verify_quote, 0, NULL },
-	[CMD_GC] = { run_gc, 0, NULL },
-};
-
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
+	const ss_cmd *cmd = NULL;
 	ss_err err = { 0 };
-	bool done = false;
-	int cmd = -1, argi = argc, rc;
+	int rc;
 
 	ss_prog_init(argv[0]);
 	ss_crypto_init();
-	rc = ss_opt_parse(&tool, argc, argv, &cmd, &argi, &done, on_option, &a, &err);
-	if (!rc && done)
-		return fflush(stdout) == 0 ? SS_OK : SS_EIO;
-	if (!rc) {
-		a.operands = argv + argi;
-		a.noperands = argc - argi;
-		if (a.noperands > commands[cmd].operands)
-			rc = ss_err_set(&err, SS_EUSAGE, "unexpected argument '%.200s'",
-					a.operands[commands[cmd].operands]);
-		else if (a.noperands < commands[cmd].operands)
-			rc = ss_err_set(&err, SS_EUSAGE, "'%s' needs %s", cmds[cmd].name,
-					commands[cmd].operand_names);
-	}
-	if (!rc)
-		rc = commands[cmd].run(&a, &err);
+	rc = ss_opt_parse(&tool, argc, argv, &a, &cmd, &err);
+	if (rc == SS_OK && cmd)
+		rc = cmd->run(&a, &err);
 	return ss_exit(rc, &err);
 }

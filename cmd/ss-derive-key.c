@@ -1,7 +1,9 @@
 /* ss-derive-key: a key per execution, derived with HKDF-SHA256 from the
  * secret of an attested session, from a root secret, or from a root that
  * stays inside the TPM; its ss.key.v1 record on stdout, the key itself only
- * to a file or descriptor.  The contract is in ss/execution_key.h. */
+ * to a file or descriptor.  The contract is in ss/execution_key.h.  The
+ * derivation is the tool's form without a command (run_derive); creating
+ * a TPM root is its one command, init-tpm-root. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,89 +33,96 @@
 #define PERSISTENT_FIRST 0x81000000u
 #define PERSISTENT_LAST 0x81ffffffu
 #define SESSION_SECRET_LEN 32
+#define OWNER_AUTH_MAX 64 /* a TPM2B_AUTH */
 
 enum {
-	OPT_SESSION = 256, OPT_CP_PUB, OPT_SESSION_SECRET, OPT_ROOT_SECRET, OPT_ROOT_FD,
+	OPT_SESSION = SS_OPT_FIRST, OPT_CP_PUB, OPT_SESSION_SECRET, OPT_ROOT_SECRET, OPT_ROOT_FD,
 	OPT_ROOT_TPM, OPT_KIND, OPT_PURPOSE, OPT_SECRET_OUT, OPT_SECRET_FD, OPT_BATCH,
-	OPT_SECRET_DIR, OPT_JOBS, OPT_HANDLE, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_OWNER_AUTH_FILE, OPT_TCTI,
+	OPT_SECRET_DIR, OPT_JOBS, OPT_HANDLE, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_OWNER_AUTH_FILE,
+	OPT_TCTI, OPT_VERBOSE = 'v',
 };
 
-enum { CMD_INIT_TPM_ROOT = 0 };
-#define INIT (1u << CMD_INIT_TPM_ROOT)
-#define DERIVE SS_NO_CMD
-
-static const ss_cmd cmds[] = {
-	{ "init-tpm-root", "--handle HANDLE [--auth-file FILE | --auth-fd N] [--owner-auth-file FILE]",
-	  "create an HMAC-SHA256 root inside the TPM and persist it at HANDLE" },
-	{ NULL, NULL, NULL },
-};
+static ss_cmd_fn run_derive, run_init_tpm_root;
+static ss_opt_set_fn set_option;
 
 static const ss_opt opts[] = {
-	{ "session", OPT_SESSION, "FILE", DERIVE, false,
-	  "signed ss.session.v1 whose secret is the input key" },
-	{ "cp-pub", OPT_CP_PUB, "FILE", DERIVE, true,
-	  "pinned control-plane public key (PEM; repeatable)" },
-	{ "session-secret", OPT_SESSION_SECRET, "FILE", DERIVE, false,
+	{ "session", OPT_SESSION, "FILE", "signed ss.session.v1 whose secret is the input key", 0,
+	  { OPT_CP_PUB, OPT_SESSION_SECRET } },
+	{ "cp-pub", OPT_CP_PUB, "FILE", "pinned control-plane public key (PEM; repeatable)",
+	  SS_OPT_REPEAT },
+	{ "session-secret", OPT_SESSION_SECRET, "FILE",
 	  "the session's 32-byte secret (owner-only file)" },
-	{ "root-secret", OPT_ROOT_SECRET, "FILE", DERIVE, false,
-	  "root secret file (owner-only, at least 32 bytes)" },
-	{ "root-fd", OPT_ROOT_FD, "N", DERIVE, false, "read the root secret from descriptor N" },
-	{ "root-tpm", OPT_ROOT_TPM, "HANDLE", DERIVE, false,
-	  "root kept in the TPM at persistent HANDLE" },
-	{ "kind", OPT_KIND, "KIND", DERIVE, false,
-	  "ed25519 (default), x25519, aes-256 or raw" },
-	{ "purpose", OPT_PURPOSE, "NAME", DERIVE, false,
-	  "what the key is for (identifier; default execution)" },
-	{ "secret-out", OPT_SECRET_OUT, "FILE", DERIVE, false,
-	  "write the key to a new file (0600)" },
-	{ "secret-fd", OPT_SECRET_FD, "N", DERIVE, false, "write the key to descriptor N" },
-	{ "batch", OPT_BATCH, NULL, DERIVE, false,
-	  "JSONL contexts in, JSONL ss.key.v1 records out" },
-	{ "secret-dir", OPT_SECRET_DIR, "DIR", DERIVE, false,
-	  "with --batch: one key file per key id in DIR" },
-	{ "jobs", OPT_JOBS, "N", DERIVE, false,
-	  "with --batch: threads (default: the CPUs available)" },
-	{ "handle", OPT_HANDLE, "HANDLE", INIT, false, "persistent handle for the new root" },
-	{ "auth-file", OPT_AUTH_FILE, "FILE", DERIVE | INIT, false,
-	  "the TPM root's auth value (owner-only file)" },
-	{ "auth-fd", OPT_AUTH_FD, "N", DERIVE | INIT, false,
-	  "read the TPM root's auth value from descriptor N" },
-	{ "owner-auth-file", OPT_OWNER_AUTH_FILE, "FILE", INIT, false,
+	{ "root-secret", OPT_ROOT_SECRET, "FILE", "root secret file (owner-only, at least 32 bytes)" },
+	{ "root-fd", OPT_ROOT_FD, "N", "read the root secret from descriptor N" },
+	{ "root-tpm", OPT_ROOT_TPM, "HANDLE", "root kept in the TPM at persistent HANDLE" },
+	{ "kind", OPT_KIND, "KIND", "ed25519 (default), x25519, aes-256 or raw" },
+	{ "purpose", OPT_PURPOSE, "NAME", "what the key is for (identifier; default execution)" },
+	{ "secret-out", OPT_SECRET_OUT, "FILE", "write the key to a new file (0600)" },
+	{ "secret-fd", OPT_SECRET_FD, "N", "write the key to descriptor N" },
+	{ "batch", OPT_BATCH, NULL, "JSONL contexts in, JSONL ss.key.v1 records out" },
+	{ "secret-dir", OPT_SECRET_DIR, "DIR", "with --batch: one key file per key id in DIR" },
+	{ "jobs", OPT_JOBS, "N", "with --batch: threads (default: the CPUs available)" },
+	{ "handle", OPT_HANDLE, "HANDLE", "persistent handle for the new root" },
+	{ "auth-file", OPT_AUTH_FILE, "FILE", "the TPM root's auth value (owner-only file)" },
+	{ "auth-fd", OPT_AUTH_FD, "N", "read the TPM root's auth value from descriptor N" },
+	{ "owner-auth-file", OPT_OWNER_AUTH_FILE, "FILE",
 	  "owner hierarchy auth value (owner-only file)" },
-	{ "tcti", OPT_TCTI, "TCTI", DERIVE | INIT, false,
-	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI)" },
-	{ "verbose", 'v', NULL, DERIVE | INIT, false, "let tpm2-tss log to stderr" },
-	{ NULL, 0, NULL, 0, false, NULL },
+	{ "tcti", OPT_TCTI, "TCTI", "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI)",
+	  SS_OPT_GLOBAL },
+	{ "verbose", OPT_VERBOSE, NULL, "let tpm2-tss log to stderr", SS_OPT_GLOBAL },
+	{ NULL },
+};
+
+static const ss_cmd derive = {
+	.run = run_derive,
+	.synopsis = "[--session FILE --cp-pub FILE --session-secret FILE | --root-secret FILE |\n"
+		    "                     --root-fd N | --root-tpm HANDLE] [--kind KIND] [--purpose NAME]\n"
+		    "                     [--secret-out FILE | --secret-fd N | --batch [--secret-dir DIR]]\n"
+		    "                     < EXEC.json",
+	.example = "ss-derive-key --session session.json --cp-pub cp.pem --session-secret "
+		   "session.key --secret-out exec.pem < exec.json > exec.key.json",
+	.opts = { OPT_SESSION, OPT_CP_PUB, OPT_SESSION_SECRET, OPT_ROOT_SECRET, OPT_ROOT_FD,
+		  OPT_ROOT_TPM, OPT_KIND, OPT_PURPOSE, OPT_SECRET_OUT, OPT_SECRET_FD, OPT_BATCH,
+		  OPT_SECRET_DIR, OPT_JOBS, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_TCTI, OPT_VERBOSE },
+};
+
+static const ss_cmd cmds[] = {
+	{ .name = "init-tpm-root", .run = run_init_tpm_root,
+	  .synopsis = "--handle HANDLE [--auth-file FILE | --auth-fd N] [--owner-auth-file FILE]",
+	  .help = "create an HMAC-SHA256 root inside the TPM and persist it at HANDLE",
+	  .example = "ss-derive-key init-tpm-root --handle 0x81000100 --auth-file root.auth",
+	  .opts = { OPT_HANDLE, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_OWNER_AUTH_FILE, OPT_TCTI,
+		    OPT_VERBOSE },
+	  .needs = { OPT_HANDLE } },
+	{ NULL },
 };
 
 static const ss_tool tool = {
-	"ss-derive-key",
-	"Derive a per-execution key (HKDF-SHA256) from an attested session's secret, a root\n"
-	"secret or a root kept in the TPM, and print its ss.key.v1 record.",
-	"[--session FILE --cp-pub FILE --session-secret FILE | --root-secret FILE |\n"
-	"                     --root-fd N | --root-tpm HANDLE] [--kind KIND] [--purpose NAME]\n"
-	"                     [--secret-out FILE | --secret-fd N | --batch [--secret-dir DIR]]\n"
-	"                     < EXEC.json",
-	cmds,
-	opts,
-	true,
+	.name = "ss-derive-key",
+	.summary = "Derive a per-execution key (HKDF-SHA256) from an attested session's secret, a "
+		   "root\nsecret or a root kept in the TPM, and print its ss.key.v1 record.",
+	.opts = opts,
+	.cmds = cmds,
+	.bare = &derive,
+	.set = set_option,
 };
 
 struct args {
 	const char *session, *session_secret, *root_secret, *secret_out, *secret_dir;
-	const char *auth_file, *owner_auth_file, *tcti;
+	const char *tcti;
+	ss_secret_src auth, owner_auth;
 	const char *cp_pub[SS_KEYRING_MAX];
 	int ncp_pub;
-	int root_fd, secret_fd, auth_fd, jobs;
-	bool has_root_tpm, has_handle, batch, verbose;
+	int root_fd, secret_fd, jobs;
+	bool has_root_tpm, batch, verbose;
 	uint32_t root_tpm, handle;
 	ss_key_kind kind;
 	const char *purpose;
 };
 
-static int on_option(void *ctx, int key, const char *arg, ss_err *err)
+static int set_option(void *args, int key, const char *arg, ss_err *err)
 {
-	struct args *a = ctx;
+	struct args *a = args;
 	int rc;
 
 	switch (key) {
@@ -151,14 +160,15 @@ static int on_option(void *ctx, int key, const char *arg, ss_err *err)
 		break;
 	}
 	case OPT_HANDLE:
-		a->has_handle = true;
 		return ss_opt_handle("--handle", arg, PERSISTENT_FIRST,
 				     PERSISTENT_LAST, &a->handle, err);
-	case OPT_AUTH_FILE: a->auth_file = arg; break;
-	case OPT_AUTH_FD: return ss_opt_fd("--auth-fd", arg, &a->auth_fd, err);
-	case OPT_OWNER_AUTH_FILE: a->owner_auth_file = arg; break;
+	case OPT_AUTH_FILE:
+		return ss_opt_secret_src(&a->auth, "--auth-file", "--auth-fd", false, arg, err);
+	case OPT_AUTH_FD:
+		return ss_opt_secret_src(&a->auth, "--auth-fd", "--auth-file", true, arg, err);
+	case OPT_OWNER_AUTH_FILE: a->owner_auth.file = arg; break;
 	case OPT_TCTI: a->tcti = arg; break;
-	case 'v': a->verbose = true; break;
+	case OPT_VERBOSE: a->verbose = true; break;
 	}
 	return SS_OK;
 }
@@ -171,18 +181,12 @@ static int check_derive_args(const struct args *a, ss_err *err)
 	if (sources != 1)
 		return ss_err_set(err, SS_EUSAGE, "give exactly one of --session, --root-secret, "
 				  "--root-fd and --root-tpm");
-	if (a->session && !a->ncp_pub)
-		return ss_err_set(err, SS_EUSAGE, "--session needs --cp-pub");
-	if (a->session && !a->session_secret)
-		return ss_err_set(err, SS_EUSAGE, "--session needs --session-secret");
 	if (!a->session && (a->ncp_pub || a->session_secret))
 		return ss_err_set(err, SS_EUSAGE, "--%s applies only with --session",
 				  a->ncp_pub ? "cp-pub" : "session-secret");
-	if (!a->has_root_tpm && (a->auth_file || a->auth_fd >= 0 || a->tcti))
+	if (!a->has_root_tpm && (a->auth.file || a->auth.fd >= 0 || a->tcti))
 		return ss_err_set(err, SS_EUSAGE, "--%s applies only with --root-tpm",
-				  a->auth_file ? "auth-file" : a->auth_fd >= 0 ? "auth-fd" : "tcti");
-	if (a->auth_file && a->auth_fd >= 0)
-		return ss_err_set(err, SS_EUSAGE, "give at most one of --auth-file and --auth-fd");
+				  a->auth.file ? "auth-file" : a->auth.fd >= 0 ? "auth-fd" : "tcti");
 	if (a->root_fd >= 0 && a->root_fd == a->secret_fd)
 		return ss_err_set(err, SS_EUSAGE, "--root-fd and --secret-fd name the same descriptor");
 	if (a->secret_out && a->secret_fd >= 0)
@@ -198,18 +202,6 @@ static int check_derive_args(const struct args *a, ss_err *err)
 		return ss_err_set(err, SS_EUSAGE, "--%s applies only with --batch",
 				  a->secret_dir ? "secret-dir" : "jobs");
 	return SS_OK;
-}
-
-/* A TPM auth value from --auth-file / --auth-fd (none: empty). */
-static int read_auth(const char *file, int fd, ss_secret *out, ss_err *err)
-{
-	int rc = SS_OK;
-
-	if (file)
-		rc = ss_secret_read_file(file, 1, SS_TPM_HMAC_AUTH_MAX, out, err);
-	else if (fd >= 0)
-		rc = ss_secret_read_fd(fd, 1, SS_TPM_HMAC_AUTH_MAX, out, err);
-	return rc;
 }
 
 /* ---- where the input key comes from ----------------------------------- */
@@ -272,7 +264,7 @@ static int load_tpm_root(const struct args *a, struct root *r, ss_err *err)
 	ss_tpm t;
 	int rc;
 
-	if ((rc = read_auth(a->auth_file, a->auth_fd, &auth, err)) ||
+	if ((rc = ss_secret_src_read(&a->auth, NULL, 1, SS_TPM_HMAC_AUTH_MAX, &auth, err)) ||
 	    (rc = ss_secret_alloc(&r->prk, SS_HKDF_PRK_LEN, err)))
 		goto out;
 	if ((rc = ss_tpm_open(&t, a->tcti, a->verbose, err)))
@@ -384,22 +376,27 @@ out:
 	return rc;
 }
 
-/* ---- init-tpm-root -------------------------------------------------------- */
+/* ---- the two forms ------------------------------------------------------- */
 
-static int init_tpm_root(const struct args *a, ss_err *err)
+static int run_derive(void *args, ss_err *err)
 {
+	const struct args *a = args;
+	int rc = check_derive_args(a, err);
+
+	if (rc)
+		return rc;
+	return a->batch ? derive_batch(a, err) : derive_one(a, err);
+}
+
+static int run_init_tpm_root(void *args, ss_err *err)
+{
+	const struct args *a = args;
 	ss_secret auth = SS_SECRET_INIT, owner = SS_SECRET_INIT;
 	ss_tpm t;
 	int rc;
 
-	if (!a->has_handle)
-		return ss_err_set(err, SS_EUSAGE, "init-tpm-root needs --handle");
-	if (a->auth_file && a->auth_fd >= 0)
-		return ss_err_set(err, SS_EUSAGE, "give at most one of --auth-file and --auth-fd");
-	if ((rc = read_auth(a->auth_file, a->auth_fd, &auth, err)))
-		goto out;
-	if (a->owner_auth_file &&
-	    (rc = ss_secret_read_file(a->owner_auth_file, 1, 64, &owner, err)))
+	if ((rc = ss_secret_src_read(&a->auth, NULL, 1, SS_TPM_HMAC_AUTH_MAX, &auth, err)) ||
+	    (rc = ss_secret_src_read(&a->owner_auth, NULL, 1, OWNER_AUTH_MAX, &owner, err)))
 		goto out;
 	if ((rc = ss_tpm_open(&t, a->tcti, a->verbose, err)))
 		goto out;
@@ -413,22 +410,17 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct args a = { .root_fd = -1, .secret_fd = -1, .auth_fd = -1,
-			  .kind = SS_KEY_KIND_DEFAULT, .purpose = SS_PURPOSE_DEFAULT };
+	struct args a = { .root_fd = -1, .secret_fd = -1, .auth = SS_SECRET_SRC_INIT,
+			  .owner_auth = SS_SECRET_SRC_INIT, .kind = SS_KEY_KIND_DEFAULT,
+			  .purpose = SS_PURPOSE_DEFAULT };
+	const ss_cmd *cmd = NULL;
 	ss_err err = { 0 };
-	bool done = false;
-	int cmd = -1, argi = argc, rc;
+	int rc;
 
 	ss_prog_init(argv[0]);
 	ss_crypto_init();
-	rc = ss_opt_parse(&tool, argc, argv, &cmd, &argi, &done, on_option, &a, &err);
-	if (!rc && done)
-		return fflush(stdout) == 0 ? SS_OK : SS_EIO;
-	if (!rc && argi < argc)
-		rc = ss_err_set(&err, SS_EUSAGE, "unexpected argument '%.200s'", argv[argi]);
-	if (!rc && cmd == CMD_INIT_TPM_ROOT)
-		rc = init_tpm_root(&a, &err);
-	else if (!rc && !(rc = check_derive_args(&a, &err)))
-		rc = a.batch ? derive_batch(&a, &err) : derive_one(&a, &err);
+	rc = ss_opt_parse(&tool, argc, argv, &a, &cmd, &err);
+	if (rc == SS_OK && cmd)
+		rc = cmd->run(&a, &err);
 	return ss_exit(rc, &err);
 }

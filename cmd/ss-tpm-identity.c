@@ -1,15 +1,14 @@
 /* ss-tpm-identity: a runner's TPM-backed identity.
  *
- * enroll picks the EK by its certificate (ss/tpm_ek.h), creates or reuses
- * a persistent AK under it (ss/tpm_ak.h) and prints ss.identity.v1, which
- * it also keeps in the state directory: show prints the same document
- * again from that record (runner_id, handles, created_at) and what the TPM
- * still holds.  quote, pcrs, ak-pub and activate work on the persistent AK.
- * Everything goes through tpm2-tss ESAPI; transient objects and sessions
- * are flushed on every path by ss_tpm_close. */
+ * enroll sets up the EK and a persistent AK and prints ss.identity.v1,
+ * which it also keeps in the state directory; show prints it again from
+ * that record and what the TPM still holds (ss/tpm_identity.h).  quote,
+ * pcrs, ak-pub and activate work on the persistent AK.  Everything goes
+ * through tpm2-tss ESAPI; transient objects and sessions are flushed on
+ * every path by ss_tpm_close.  Each command is a row of cmds[] and a run_*
+ * function; the work itself is in libss. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -21,8 +20,9 @@
 #include "ss/io.h"
 #include "ss/json.h"
 #include "ss/opt.h"
-#include "ss/prog.h"
 #include "ss/pcr_select.h"
+#include "ss/pcrs.h"
+#include "ss/prog.h"
 #include "ss/quote.h"
 #include "ss/secret.h"
 #include "ss/store.h"
@@ -31,30 +31,9 @@
 #include "ss/tpm_activate.h"
 #include "ss/tpm_ak.h"
 #include "ss/tpm_ek.h"
-#include "ss/tpm_info.h"
-#include "ss/tpm_quote.h"
+#include "ss/tpm_identity.h"
 #include "ss/tpm_public.h"
-
-enum { CMD_ENROLL, CMD_SHOW, CMD_QUOTE, CMD_PCRS, CMD_AK_PUB, CMD_ACTIVATE };
-#define ON(c) (1u << (c))
-
-enum {
-	K_VERBOSE = 'v',
-	K_RUNNER_ID = 256,
-	K_ALG,
-	K_EK_HANDLE,
-	K_AK_HANDLE,
-	K_FORCE,
-	K_EAUTH_FILE,
-	K_EAUTH_FD,
-	K_OAUTH_FILE,
-	K_OAUTH_FD,
-	K_STATE,
-	K_PCRS,
-	K_QDATA,
-	K_TCTI,
-};
-
+#include "ss/tpm_quote.h"
 
 #define AUTH_MAX 64 /* a TPM2B_AUTH */
 
@@ -63,80 +42,106 @@ enum {
 #define AK_HANDLE_FIRST SS_TPM_PERSISTENT_FIRST
 #define AK_HANDLE_LAST 0x817fffffu
 
-static const ss_cmd cmds[] = {
-	{ "enroll",
-	  "--runner-id ID [--alg ecc|rsa] [--ek-handle H] [--ak-handle H] [--force] [--state DIR]",
-	  "use the EK the TPM's certificate names, create or reuse a persistent AK under it, "
-	  "print ss.identity.v1" },
-	{ "show", "[--state DIR]", "print ss.identity.v1 again for what enroll persisted" },
-	{ "quote", "--pcrs SPEC --qualifying-data HEX [--ak-handle H]",
-	  "quote PCRs with the AK, print ss.quote.v1" },
-	{ "pcrs", "--pcrs SPEC", "read PCRs, print ss.pcrs.v1" },
-	{ "ak-pub", "[--ak-handle H]", "print the AK's public key (PEM)" },
-	{ "activate", "[--ak-handle H] [--ek-handle H] < CHALLENGE",
-	  "TPM2_ActivateCredential: ss.credential-challenge.v1 in, ss.credential-response.v1 out" },
-	{ NULL, NULL, NULL },
+enum {
+	OPT_RUNNER_ID = SS_OPT_FIRST, OPT_ALG, OPT_EK_HANDLE, OPT_AK_HANDLE, OPT_FORCE,
+	OPT_EAUTH_FILE, OPT_EAUTH_FD, OPT_OAUTH_FILE, OPT_OAUTH_FD, OPT_STATE, OPT_PCRS,
+	OPT_QDATA, OPT_TCTI, OPT_VERBOSE = 'v',
 };
 
+static ss_cmd_fn run_enroll, run_show, run_quote, run_pcrs, run_ak_pub, run_activate;
+static ss_opt_set_fn set_option;
+
 static const ss_opt opts[] = {
-	{ "runner-id", K_RUNNER_ID, "ID", ON(CMD_ENROLL), false, "this runner's identifier" },
-	{ "alg", K_ALG, "ALG", ON(CMD_ENROLL), false, "AK algorithm: ecc (P-256, default) or rsa (2048)" },
-	{ "ek-handle", K_EK_HANDLE, "H", ON(CMD_ENROLL) | ON(CMD_ACTIVATE), false,
+	{ "runner-id", OPT_RUNNER_ID, "ID", "this runner's identifier" },
+	{ "alg", OPT_ALG, "ALG", "AK algorithm: ecc (P-256, default) or rsa (2048)" },
+	{ "ek-handle", OPT_EK_HANDLE, "H",
 	  "use the persistent EK at H instead of the one the certificates name" },
-	{ "ak-handle", K_AK_HANDLE, "H",
-	  ON(CMD_ENROLL) | ON(CMD_QUOTE) | ON(CMD_AK_PUB) | ON(CMD_ACTIVATE), false,
-	  "persistent handle of the AK (default 0x8100a001)" },
-	{ "force", K_FORCE, NULL, ON(CMD_ENROLL), false, "replace the AK at the handle (never an EK)" },
-	{ "endorsement-auth-file", K_EAUTH_FILE, "FILE", ON(CMD_ENROLL) | ON(CMD_ACTIVATE), false,
+	{ "ak-handle", OPT_AK_HANDLE, "H", "persistent handle of the AK (default 0x8100a001)" },
+	{ "force", OPT_FORCE, NULL, "replace the AK at the handle (never an EK)" },
+	{ "endorsement-auth-file", OPT_EAUTH_FILE, "FILE",
 	  "endorsement hierarchy password, from a file only its owner can read" },
-	{ "endorsement-auth-fd", K_EAUTH_FD, "N", ON(CMD_ENROLL) | ON(CMD_ACTIVATE), false,
-	  "endorsement hierarchy password, from descriptor N" },
-	{ "owner-auth-file", K_OAUTH_FILE, "FILE", ON(CMD_ENROLL) | ON(CMD_SHOW), false,
+	{ "endorsement-auth-fd", OPT_EAUTH_FD, "N", "endorsement hierarchy password, from descriptor N" },
+	{ "owner-auth-file", OPT_OAUTH_FILE, "FILE",
 	  "owner hierarchy password, from a file only its owner can read" },
-	{ "owner-auth-fd", K_OAUTH_FD, "N", ON(CMD_ENROLL) | ON(CMD_SHOW), false,
-	  "owner hierarchy password, from descriptor N" },
-	{ "state", K_STATE, "DIR", ON(CMD_ENROLL) | ON(CMD_SHOW), false,
-	  "state directory (default $SS_STATE_DIR, $XDG_STATE_HOME/ss, ~/.local/state/ss)" },
-	{ "pcrs", K_PCRS, "SPEC", ON(CMD_QUOTE) | ON(CMD_PCRS), false,
-	  "PCR selection, e.g. sha256:0-7 or sha256:0,1,2" },
-	{ "qualifying-data", K_QDATA, "HEX", ON(CMD_QUOTE), false,
+	{ "owner-auth-fd", OPT_OAUTH_FD, "N", "owner hierarchy password, from descriptor N" },
+	{ "state", OPT_STATE, "DIR",
+	  "state directory (default $SS_STATE_DIR, $XDG_STATE_HOME/ss, ~/.local/state/ss)",
+	  SS_OPT_GLOBAL },
+	{ "pcrs", OPT_PCRS, "SPEC", "PCR selection, e.g. sha256:0-7 or sha256:0,1,2" },
+	{ "qualifying-data", OPT_QDATA, "HEX",
 	  "qualifying data (nonce) for the quote, 1 to 64 bytes in hex" },
-	{ "tcti", K_TCTI, "CONF", SS_ALL_CMDS, false,
-	  "TPM connection (default $SS_TCTI, $TPM2TOOLS_TCTI, tpm2-tss's default)" },
-	{ "verbose", K_VERBOSE, NULL, SS_ALL_CMDS, false, "let tss2 log, and tell about retries" },
-	{ NULL, 0, NULL, 0, false, NULL },
+	{ "tcti", OPT_TCTI, "CONF",
+	  "TPM connection (default $SS_TCTI, $TPM2TOOLS_TCTI, tpm2-tss's default)", SS_OPT_GLOBAL },
+	{ "verbose", OPT_VERBOSE, NULL, "let tss2 log, and tell about retries", SS_OPT_GLOBAL },
+	{ NULL },
+};
+
+static const ss_cmd cmds[] = {
+	{ .name = "enroll", .run = run_enroll,
+	  .synopsis = "--runner-id ID [--alg ecc|rsa] [--ek-handle H] [--ak-handle H] [--force] "
+		      "[--state DIR]",
+	  .help = "use the EK the TPM's certificate names, create or reuse a persistent AK under "
+		  "it, print ss.identity.v1",
+	  .example = "ss-tpm-identity enroll --runner-id runner-1 > identity.json",
+	  .opts = { OPT_RUNNER_ID, OPT_ALG, OPT_EK_HANDLE, OPT_AK_HANDLE, OPT_FORCE, OPT_STATE,
+		    OPT_EAUTH_FILE, OPT_EAUTH_FD, OPT_OAUTH_FILE, OPT_OAUTH_FD, OPT_TCTI,
+		    OPT_VERBOSE },
+	  .needs = { OPT_RUNNER_ID } },
+	{ .name = "show", .run = run_show,
+	  .synopsis = "[--state DIR]",
+	  .help = "print ss.identity.v1 again for what enroll persisted",
+	  .example = "ss-tpm-identity show > identity.json",
+	  .opts = { OPT_STATE, OPT_OAUTH_FILE, OPT_OAUTH_FD, OPT_TCTI, OPT_VERBOSE } },
+	{ .name = "quote", .run = run_quote,
+	  .synopsis = "--pcrs SPEC --qualifying-data HEX [--ak-handle H]",
+	  .help = "quote PCRs with the AK, print ss.quote.v1",
+	  .example = "ss-tpm-identity quote --pcrs sha256:0-7 --qualifying-data c0ffee > q.json",
+	  .opts = { OPT_PCRS, OPT_QDATA, OPT_AK_HANDLE, OPT_TCTI, OPT_VERBOSE },
+	  .needs = { OPT_PCRS, OPT_QDATA } },
+	{ .name = "pcrs", .run = run_pcrs,
+	  .synopsis = "--pcrs SPEC",
+	  .help = "read PCRs, print ss.pcrs.v1",
+	  .example = "ss-tpm-identity pcrs --pcrs sha256:0-7 > pcrs.json",
+	  .opts = { OPT_PCRS, OPT_TCTI, OPT_VERBOSE },
+	  .needs = { OPT_PCRS } },
+	{ .name = "ak-pub", .run = run_ak_pub,
+	  .synopsis = "[--ak-handle H]",
+	  .help = "print the AK's public key (PEM)",
+	  .example = "ss-tpm-identity ak-pub > ak.pem",
+	  .opts = { OPT_AK_HANDLE, OPT_TCTI, OPT_VERBOSE } },
+	{ .name = "activate", .run = run_activate,
+	  .synopsis = "[--ak-handle H] [--ek-handle H] < CHALLENGE",
+	  .help = "TPM2_ActivateCredential: ss.credential-challenge.v1 in, "
+		  "ss.credential-response.v1 out",
+	  .example = "ss-tpm-identity activate < challenge.json > response.json",
+	  .opts = { OPT_AK_HANDLE, OPT_EK_HANDLE, OPT_EAUTH_FILE, OPT_EAUTH_FD, OPT_TCTI,
+		    OPT_VERBOSE } },
+	{ NULL },
 };
 
 static const ss_tool tool = {
 	.name = "ss-tpm-identity",
 	.summary = "A runner's TPM-backed identity: EK and restricted AK, PCR reads, quotes and "
 		   "credential activation.",
-	.cmds = cmds,
 	.opts = opts,
+	.cmds = cmds,
+	.set = set_option,
 };
 
-typedef struct secret_src {
-	const char *file;
-	int fd;           /* -1: none */
-	const char *what; /* for messages */
-} secret_src;
-
-typedef struct options {
+struct args {
 	const char *runner_id;
 	ss_ak_alg alg;
 	uint32_t ek_handle; /* 0: by the certificates */
-	uint32_t ak_handle;
+	uint32_t ak_handle; /* 0: SS_AK_DEFAULT_HANDLE */
 	bool force;
-	secret_src eauth, oauth;
+	ss_secret_src eauth, oauth;
 	const char *state;
-	bool have_pcrs;
 	ss_pcrsel pcrs;
-	bool have_qdata;
 	uint8_t qdata[SS_QUALIFYING_DATA_MAX];
 	size_t qlen;
 	const char *tcti;
 	bool verbose;
-} options;
+};
 
 /* ---- command line ---------------------------------------------------------- */
 
@@ -151,117 +156,64 @@ static int opt_ak_handle(const char *arg, uint32_t *out, ss_err *err)
 	return rc;
 }
 
-static int opt_secret(secret_src *s, bool is_fd, const char *name, const char *other,
-		      const char *arg, ss_err *err)
+static int set_option(void *args, int key, const char *arg, ss_err *err)
 {
-	if (s->file || s->fd >= 0)
-		return ss_err_set(err, SS_EUSAGE, "%s and %s exclude each other", other, name);
-	if (!is_fd) {
-		s->file = arg;
-		return SS_OK;
-	}
-	return ss_opt_fd(name, arg, &s->fd, err);
-}
-
-static int on_opt(void *ctx, int key, const char *arg, ss_err *err)
-{
-	options *o = ctx;
-	int rc;
+	struct args *a = args;
 
 	switch (key) {
-	case K_RUNNER_ID:
-		o->runner_id = arg;
+	case OPT_RUNNER_ID:
+		a->runner_id = arg;
 		return ss_opt_id("--runner-id", arg, err);
-	case K_ALG:
+	case OPT_ALG:
 		if (strcmp(arg, "ecc") == 0)
-			o->alg = SS_AK_ECC;
+			a->alg = SS_AK_ECC;
 		else if (strcmp(arg, "rsa") == 0)
-			o->alg = SS_AK_RSA;
+			a->alg = SS_AK_RSA;
 		else
 			return ss_err_set(err, SS_EUSAGE, "--alg: '%s' is not ecc or rsa", arg);
 		return SS_OK;
-	case K_EK_HANDLE:
+	case OPT_EK_HANDLE:
 		return ss_opt_handle("--ek-handle", arg, SS_TPM_PERSISTENT_FIRST,
-				     SS_TPM_PERSISTENT_LAST, &o->ek_handle, err);
-	case K_AK_HANDLE:
-		return opt_ak_handle(arg, &o->ak_handle, err);
-	case K_FORCE:
-		o->force = true;
-		return SS_OK;
-	case K_EAUTH_FILE:
-		return opt_secret(&o->eauth, false, "--endorsement-auth-file",
-				  "--endorsement-auth-fd", arg, err);
-	case K_EAUTH_FD:
-		return opt_secret(&o->eauth, true, "--endorsement-auth-fd",
-				  "--endorsement-auth-file", arg, err);
-	case K_OAUTH_FILE:
-		return opt_secret(&o->oauth, false, "--owner-auth-file", "--owner-auth-fd", arg, err);
-	case K_OAUTH_FD:
-		return opt_secret(&o->oauth, true, "--owner-auth-fd", "--owner-auth-file", arg, err);
-	case K_STATE:
-		o->state = arg;
-		return SS_OK;
-	case K_PCRS:
-		if ((rc = ss_pcrsel_parse(arg, &o->pcrs, err))) {
-			err->code = SS_EUSAGE;
-			return ss_err_prefix(err, "--pcrs");
-		}
-		o->have_pcrs = true;
-		return SS_OK;
-	case K_QDATA:
-		o->have_qdata = true;
-		return ss_opt_hex("--qualifying-data", arg, o->qdata, sizeof o->qdata, &o->qlen, err);
-	case K_TCTI:
-		o->tcti = arg;
-		return SS_OK;
-	case K_VERBOSE:
-		o->verbose = true;
-		return SS_OK;
+				     SS_TPM_PERSISTENT_LAST, &a->ek_handle, err);
+	case OPT_AK_HANDLE: return opt_ak_handle(arg, &a->ak_handle, err);
+	case OPT_FORCE: a->force = true; return SS_OK;
+	case OPT_EAUTH_FILE:
+		return ss_opt_secret_src(&a->eauth, "--endorsement-auth-file",
+					 "--endorsement-auth-fd", false, arg, err);
+	case OPT_EAUTH_FD:
+		return ss_opt_secret_src(&a->eauth, "--endorsement-auth-fd",
+					 "--endorsement-auth-file", true, arg, err);
+	case OPT_OAUTH_FILE:
+		return ss_opt_secret_src(&a->oauth, "--owner-auth-file", "--owner-auth-fd", false,
+					 arg, err);
+	case OPT_OAUTH_FD:
+		return ss_opt_secret_src(&a->oauth, "--owner-auth-fd", "--owner-auth-file", true,
+					 arg, err);
+	case OPT_STATE: a->state = arg; return SS_OK;
+	case OPT_PCRS: return ss_pcrsel_parse_arg("--pcrs", arg, &a->pcrs, err);
+	case OPT_QDATA:
+		return ss_opt_hex("--qualifying-data", arg, a->qdata, sizeof a->qdata, &a->qlen, err);
+	case OPT_TCTI: a->tcti = arg; return SS_OK;
+	case OPT_VERBOSE: a->verbose = true; return SS_OK;
 	}
-	return ss_err_set(err, SS_EUSAGE, "unhandled option");
-}
-
-static int check_args(int cmd, const options *o, int argc, char **argv, int argi, ss_err *err)
-{
-	const char *name = cmds[cmd].name;
-
-	if (argi < argc)
-		return ss_err_set(err, SS_EUSAGE, "unexpected argument '%s'", argv[argi]);
-	if (cmd == CMD_ENROLL && !o->runner_id)
-		return ss_err_set(err, SS_EUSAGE, "%s: --runner-id is required", name);
-	if ((cmd == CMD_QUOTE || cmd == CMD_PCRS) && !o->have_pcrs)
-		return ss_err_set(err, SS_EUSAGE, "%s: --pcrs is required", name);
-	if (cmd == CMD_QUOTE && !o->have_qdata)
-		return ss_err_set(err, SS_EUSAGE, "%s: --qualifying-data is required", name);
 	return SS_OK;
 }
 
 /* ---- TPM session -------------------------------------------------------------- */
 
-static int read_secret(const secret_src *s, ss_secret *out, ss_err *err)
-{
-	int rc;
-
-	if (s->file)
-		rc = ss_secret_read_file(s->file, 0, AUTH_MAX, out, err);
-	else if (s->fd >= 0)
-		rc = ss_secret_read_fd(s->fd, 0, AUTH_MAX, out, err);
-	else
-		return SS_OK;
-	return rc ? ss_err_prefix(err, "%s", s->what) : SS_OK;
-}
-
 /* Connect, with the hierarchy passwords the command was given.  They are
  * read before connecting (a bad secret file changes nothing in the TPM)
  * and wiped as soon as ESAPI has its copy, which ss_tpm_close wipes. */
-static int tpm_start(ss_tpm *t, const options *o, ss_err *err)
+static int tpm_start(ss_tpm *t, const struct args *a, ss_err *err)
 {
 	ss_secret eauth = SS_SECRET_INIT, oauth = SS_SECRET_INIT;
 	int rc;
 
-	if ((rc = read_secret(&o->eauth, &eauth, err)) || (rc = read_secret(&o->oauth, &oauth, err)))
+	if ((rc = ss_secret_src_read(&a->eauth, "endorsement authorization", 0, AUTH_MAX, &eauth,
+				     err)) ||
+	    (rc = ss_secret_src_read(&a->oauth, "owner authorization", 0, AUTH_MAX, &oauth, err)))
 		goto out;
-	if ((rc = ss_tpm_open(t, o->tcti, o->verbose, err)))
+	if ((rc = ss_tpm_open(t, a->tcti, a->verbose, err)))
 		goto out;
 	if ((eauth.maplen && (rc = ss_tpm_set_auth(t, ESYS_TR_RH_ENDORSEMENT, eauth.p, eauth.len, err))) ||
 	    (oauth.maplen && (rc = ss_tpm_set_auth(t, ESYS_TR_RH_OWNER, oauth.p, oauth.len, err))))
@@ -272,93 +224,13 @@ out:
 	return rc;
 }
 
-/* ---- identity documents --------------------------------------------------------- */
-
-static int public_pem(const TPMT_PUBLIC *pub, ss_buf *out, ss_err *err)
-{
-	EVP_PKEY *key = NULL;
-	int rc = ss_tpm_public_to_pkey(pub, &key, err);
-
-	if (!rc)
-		rc = ss_pkey_public_pem(key, out, err);
-	EVP_PKEY_free(key);
-	return rc;
-}
-
-static int build_identity(const char *runner_id, int64_t created_at, const ss_tpm_info *info,
-			  const ss_tpm_ek *ek, const ss_tpm_ak *ak, ss_identity *id, ss_err *err)
-{
-	int rc;
-
-	memset(id, 0, sizeof *id);
-	snprintf(id->runner_id, sizeof id->runner_id, "%s", runner_id);
-	memcpy(id->tpm.manufacturer, info->manufacturer, sizeof id->tpm.manufacturer);
-	memcpy(id->tpm.vendor, info->vendor, sizeof id->tpm.vendor);
-	id->tpm.firmware = info->firmware;
-	id->tpm.simulator = info->simulator;
-	ss_tpm_public_alg(&ek->pub.publicArea, id->ek.alg, sizeof id->ek.alg);
-	id->ek.handle = ek->handle;
-	id->ek.nv_index = ek->nv_index;
-	ss_tpm_public_alg(&ak->pub.publicArea, id->ak.alg, sizeof id->ak.alg);
-	id->ak.handle = ak->handle;
-	id->ak.pub = ak->pub;
-	ss_tpm2b_public_marshal(&ak->pub, &id->ak.public_area);
-	memcpy(id->ak.name, ak->name, ak->name_len);
-	id->ak.name_len = ak->name_len;
-	id->created_at = created_at;
-	if ((rc = public_pem(&ek->pub.publicArea, &id->ek.public_pem, err)) ||
-	    (ek->cert_der.len && (rc = ss_tpm_ek_cert_pem(ek, &id->ek.certificate_pem, err))) ||
-	    (rc = public_pem(&ak->pub.publicArea, &id->ak.public_pem, err)))
-		ss_identity_free(id);
-	return rc;
-}
-
-/* Running enroll again for the same runner, EK and AK is the same
- * identity: it keeps its creation time. */
-static int64_t creation_time(ss_store *st, const char *runner_id, const ss_tpm_ek *ek,
-			     const ss_tpm_ak *ak)
-{
-	ss_identity prev;
-	bool found = false;
-	int64_t t = ss_now();
-
-	if (ss_runner_identity_get(st, &prev, &found, NULL) != SS_OK || !found)
-		return t;
-	if (strcmp(prev.runner_id, runner_id) == 0 && prev.ek.handle == ek->handle &&
-	    prev.ak.handle == ak->handle && prev.ak.name_len == ak->name_len &&
-	    memcmp(prev.ak.name, ak->name, ak->name_len) == 0)
-		t = prev.created_at;
-	ss_identity_free(&prev);
-	return t;
-}
-
-static int print_identity(const ss_identity *id, ss_store *st, bool keep, ss_err *err)
-{
-	cJSON *doc = ss_identity_to_json(id);
-	ss_buf text = SS_BUF_INIT;
-	int rc = SS_OK;
-
-	if (keep) {
-		ss_json_write(doc, &text);
-		ss_buf_addc(&text, '\n');
-		rc = ss_store_put(st, SS_KIND_RUNNER, SS_RUNNER_IDENTITY_KEY, text.data, text.len, false, err);
-		ss_buf_free(&text);
-	}
-	if (!rc)
-		rc = ss_json_print_line(doc, err);
-	cJSON_Delete(doc);
-	return rc;
-}
-
-/* ---- commands --------------------------------------------------------------- */
-
 /* What -v tells besides tss2's own log: one line per event, on stderr. */
-static void note(const options *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(const options *o, const char *fmt, ...)
+static void note(const struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const struct args *a, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!o->verbose)
+	if (!a->verbose)
 		return;
 	fprintf(stderr, "%s: ", ss_prog);
 	va_start(ap, fmt);
@@ -367,124 +239,100 @@ static void note(const options *o, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static uint32_t ak_handle_of(const options *o)
+static uint32_t ak_handle_of(const struct args *a)
 {
-	return o->ak_handle ? o->ak_handle : SS_AK_DEFAULT_HANDLE;
+	return a->ak_handle ? a->ak_handle : SS_AK_DEFAULT_HANDLE;
 }
 
-static int cmd_enroll(const options *o, ss_err *err)
+static int print_identity(const ss_identity *id, ss_err *err)
 {
-	ss_store st;
-	ss_tpm t;
-	ss_tpm_ek ek = { .tr = ESYS_TR_NONE };
-	ss_tpm_ak ak;
-	ss_ak_outcome outcome;
-	ss_tpm_info info;
+	cJSON *doc = ss_identity_to_json(id);
+	int rc = ss_json_print_line(doc, err);
+
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* ---- commands --------------------------------------------------------------- */
+
+static int run_enroll(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_tpm_enroll_req req = { a->runner_id, a->alg, a->ek_handle, ak_handle_of(a), a->force };
+	ss_tpm_enrolled what;
+	ss_store st = SS_STORE_INIT;
 	ss_identity id;
+	ss_tpm t;
 	int rc;
 
-	if ((rc = ss_store_open(&st, o->state, err)))
+	if ((rc = ss_store_open(&st, a->state, err)))
 		return rc;
-	if ((rc = tpm_start(&t, o, err)))
-		goto out_store;
-	if ((rc = ss_tpm_ek_select(&t, o->ek_handle, true, &ek, err)) ||
-	    (rc = ss_tpm_ak_enroll(&t, &ek, o->alg, ak_handle_of(o), o->force, &ak, &outcome, err)) ||
-	    (rc = ss_tpm_info_read(&t, &info, err)))
+	if ((rc = tpm_start(&t, a, err)))
 		goto out;
-	if (ek.created)
-		note(o, "created EK 0x%08x", ek.handle);
-	if (outcome != SS_AK_REUSED)
-		note(o, "%s AK 0x%08x", outcome == SS_AK_CREATED ? "created" : "replaced", ak.handle);
-	if ((rc = build_identity(o->runner_id, creation_time(&st, o->runner_id, &ek, &ak), &info, &ek,
-				 &ak, &id, err)))
-		goto out;
-	rc = print_identity(&id, &st, true, err);
-	ss_identity_free(&id);
-out:
-	ss_tpm_ek_free(&ek);
+	rc = ss_tpm_identity_enroll(&t, &st, &req, ss_now(), &id, &what, err);
 	ss_tpm_close(&t);
-out_store:
+	if (what.settled && what.ek_created)
+		note(a, "created EK 0x%08x", what.ek_handle);
+	if (what.settled && what.ak != SS_AK_REUSED)
+		note(a, "%s AK 0x%08x", what.ak == SS_AK_CREATED ? "created" : "replaced",
+		     what.ak_handle);
+	if (!rc) {
+		rc = print_identity(&id, err);
+		ss_identity_free(&id);
+	}
+out:
 	ss_store_close(&st);
 	return rc;
 }
 
-/* What enroll recorded must still be what the TPM holds. */
-static int reread_identity(ss_tpm *t, const ss_identity *rec, ss_tpm_ek *ek, ss_tpm_ak *ak,
-			   ss_err *err)
+static int run_show(void *args, ss_err *err)
 {
-	bool child;
-	int rc;
-
-	ak->handle = rec->ak.handle;
-	if ((rc = ss_tpm_ak_load(t, rec->ak.handle, &ak->tr, &ak->pub, ak->name, &ak->name_len, err)))
-		return ss_err_prefix(err, "enrolled identity");
-	if (ak->name_len != rec->ak.name_len || memcmp(ak->name, rec->ak.name, ak->name_len) != 0)
-		return ss_err_set(err, SS_ETPM, "enrolled identity: the AK at 0x%08x is not the "
-				  "enrolled one (enroll again)", ak->handle);
-	if ((rc = ss_tpm_ek_select(t, rec->ek.handle, false, ek, err)))
-		return ss_err_prefix(err, "enrolled identity");
-	if ((rc = ss_tpm_ak_is_child(t, ak, ek, &child, err)))
-		return rc;
-	if (!child)
-		return ss_err_set(err, SS_ETPM, "enrolled identity: the AK at 0x%08x is not a child "
-				  "of the EK at 0x%08x", ak->handle, ek->handle);
-	return SS_OK;
-}
-
-static int cmd_show(const options *o, ss_err *err)
-{
-	ss_store st;
+	const struct args *a = args;
+	ss_store st = SS_STORE_INIT;
 	ss_identity rec, id;
 	ss_tpm t;
-	ss_tpm_ek ek = { .tr = ESYS_TR_NONE };
-	ss_tpm_ak ak;
-	ss_tpm_info info;
 	bool found;
 	int rc;
 
-	if ((rc = ss_store_open(&st, o->state, err)))
-		return rc;
-	if ((rc = ss_runner_identity_get(&st, &rec, &found, err)))
+	if ((rc = ss_store_open(&st, a->state, err)) ||
+	    (rc = ss_runner_identity_get(&st, &rec, &found, err)))
 		goto out_store;
 	if (!found) {
 		rc = ss_err_set(err, SS_ETPM, "nothing enrolled: no identity in '%s' (run "
 				"'ss-tpm-identity enroll' first)", st.dir);
 		goto out_store;
 	}
-	if ((rc = tpm_start(&t, o, err)))
-		goto out_rec;
-	if (!(rc = reread_identity(&t, &rec, &ek, &ak, err)) &&
-	    !(rc = ss_tpm_info_read(&t, &info, err)) &&
-	    !(rc = build_identity(rec.runner_id, rec.created_at, &info, &ek, &ak, &id, err))) {
-		rc = print_identity(&id, &st, false, err);
+	if (!(rc = tpm_start(&t, a, err))) {
+		rc = ss_tpm_identity_reread(&t, &rec, &id, err);
+		ss_tpm_close(&t);
+	}
+	if (!rc) {
+		rc = print_identity(&id, err);
 		ss_identity_free(&id);
 	}
-	ss_tpm_ek_free(&ek);
-	ss_tpm_close(&t);
-out_rec:
 	ss_identity_free(&rec);
 out_store:
 	ss_store_close(&st);
 	return rc;
 }
 
-static int cmd_quote(const options *o, ss_err *err)
+static int run_quote(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_tpm t;
 	ss_tpm_ak ak;
 	ss_quote q;
 	unsigned tries = 0;
 	int rc;
 
-	if ((rc = tpm_start(&t, o, err)))
+	if ((rc = tpm_start(&t, a, err)))
 		return rc;
-	ak.handle = ak_handle_of(o);
-	if (!(rc = ss_tpm_ak_load(&t, ak.handle, &ak.tr, &ak.pub, ak.name, &ak.name_len, err)) &&
-	    !(rc = ss_tpm_quote_counted(&t, ak.tr, &ak.pub, &o->pcrs, o->qdata, o->qlen, &q, &tries,
+	if (!(rc = ss_tpm_ak_load(&t, ak_handle_of(a), &ak, err)) &&
+	    !(rc = ss_tpm_quote_counted(&t, ak.tr, &ak.pub, &a->pcrs, a->qdata, a->qlen, &q, &tries,
 					err))) {
 		cJSON *doc = ss_quote_to_json(&q, true);
 		if (tries > 1)
-			note(o, "PCRs changed while quoting: quoted %u times", tries);
+			note(a, "PCRs changed while quoting: quoted %u times", tries);
 		rc = ss_json_print_line(doc, err);
 		cJSON_Delete(doc);
 		ss_quote_free(&q);
@@ -493,46 +341,38 @@ static int cmd_quote(const options *o, ss_err *err)
 	return rc;
 }
 
-static int cmd_pcrs(const options *o, ss_err *err)
+static int run_pcrs(void *args, ss_err *err)
 {
-	uint8_t values[SS_PCR_COUNT][SS_MAX_DIGEST];
+	const struct args *a = args;
+	ss_pcrs p = { .sel = a->pcrs };
 	ss_tpm t;
 	int rc;
 
-	if ((rc = tpm_start(&t, o, err)))
+	if ((rc = tpm_start(&t, a, err)))
 		return rc;
-	rc = ss_tpm_pcr_read(&t, &o->pcrs, values, err);
+	rc = ss_tpm_pcr_read(&t, &p.sel, p.values, err);
 	ss_tpm_close(&t);
 	if (!rc) {
-		cJSON *doc = ss_json_new_object(), *pcrs;
-		char idx[4];
-		ss_json_add_string(doc, "type", "ss.pcrs.v1");
-		ss_json_add_string(doc, "pcr_bank", o->pcrs.hash->name);
-		pcrs = ss_json_add_object(doc, "pcrs");
-		for (unsigned i = 0; i < SS_PCR_COUNT; i++)
-			if (o->pcrs.mask & (1u << i)) {
-				snprintf(idx, sizeof idx, "%u", i);
-				ss_json_add_hex(pcrs, idx, values[i], o->pcrs.hash->size);
-			}
+		cJSON *doc = ss_pcrs_to_json(&p);
 		rc = ss_json_print_line(doc, err);
 		cJSON_Delete(doc);
 	}
 	return rc;
 }
 
-static int cmd_ak_pub(const options *o, ss_err *err)
+static int run_ak_pub(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_tpm t;
 	ss_tpm_ak ak;
 	ss_buf pem = SS_BUF_INIT;
 	int rc;
 
-	if ((rc = tpm_start(&t, o, err)))
+	if ((rc = tpm_start(&t, a, err)))
 		return rc;
-	ak.handle = ak_handle_of(o);
-	rc = ss_tpm_ak_load(&t, ak.handle, &ak.tr, &ak.pub, ak.name, &ak.name_len, err);
+	rc = ss_tpm_ak_load(&t, ak_handle_of(a), &ak, err);
 	ss_tpm_close(&t);
-	if (!rc && !(rc = public_pem(&ak.pub.publicArea, &pem, err)))
+	if (!rc && !(rc = ss_tpm_public_pem(&ak.pub.publicArea, &pem, err)))
 		rc = ss_stdout_write(pem.data, pem.len, err);
 	ss_buf_free(&pem);
 	return rc;
@@ -554,8 +394,9 @@ static int read_challenge(ss_cred_challenge *c, ss_err *err)
 	return rc;
 }
 
-static int cmd_activate(const options *o, ss_err *err)
+static int run_activate(void *args, ss_err *err)
 {
+	const struct args *a = args;
 	ss_cred_challenge c;
 	ss_cred_response resp;
 	ss_tpm t;
@@ -565,11 +406,10 @@ static int cmd_activate(const options *o, ss_err *err)
 
 	if ((rc = read_challenge(&c, err)))
 		return rc;
-	if ((rc = tpm_start(&t, o, err)))
+	if ((rc = tpm_start(&t, a, err)))
 		goto out;
-	ak.handle = ak_handle_of(o);
-	if (!(rc = ss_tpm_ak_load(&t, ak.handle, &ak.tr, &ak.pub, ak.name, &ak.name_len, err)) &&
-	    !(rc = ss_tpm_ek_select(&t, o->ek_handle, false, &ek, err)))
+	if (!(rc = ss_tpm_ak_load(&t, ak_handle_of(a), &ak, err)) &&
+	    !(rc = ss_tpm_ek_select(&t, a->ek_handle, false, &ek, err)))
 		rc = ss_tpm_activate(&t, &ak, &ek, &c, ss_now(), &resp, err);
 	ss_tpm_ek_free(&ek);
 	ss_tpm_close(&t);
@@ -586,29 +426,15 @@ out:
 
 int main(int argc, char **argv)
 {
-	options o = {
-		.alg = SS_AK_ECC,
-		.eauth = { NULL, -1, "endorsement authorization" },
-		.oauth = { NULL, -1, "owner authorization" },
-	};
+	struct args a = { .alg = SS_AK_ECC, .eauth = SS_SECRET_SRC_INIT, .oauth = SS_SECRET_SRC_INIT };
+	const ss_cmd *cmd = NULL;
 	ss_err err = { 0 };
-	int cmd = -1, argi = 0, rc;
-	bool done = false;
+	int rc;
 
 	ss_prog_init(argv[0]);
 	ss_crypto_init();
-	rc = ss_opt_parse(&tool, argc, argv, &cmd, &argi, &done, on_opt, &o, &err);
-	if (!rc && !done)
-		rc = check_args(cmd, &o, argc, argv, argi, &err);
-	if (!rc && !done) {
-		switch (cmd) {
-		case CMD_ENROLL: rc = cmd_enroll(&o, &err); break;
-		case CMD_SHOW: rc = cmd_show(&o, &err); break;
-		case CMD_QUOTE: rc = cmd_quote(&o, &err); break;
-		case CMD_PCRS: rc = cmd_pcrs(&o, &err); break;
-		case CMD_AK_PUB: rc = cmd_ak_pub(&o, &err); break;
-		case CMD_ACTIVATE: rc = cmd_activate(&o, &err); break;
-		}
-	}
+	rc = ss_opt_parse(&tool, argc, argv, &a, &cmd, &err);
+	if (rc == SS_OK && cmd)
+		rc = cmd->run(&a, &err);
 	return ss_exit(rc, &err);
 }

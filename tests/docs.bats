@@ -79,3 +79,88 @@ help_options() {
 			{ echo "$t: $stderr" >&2; return 1; }
 	done
 }
+
+# The commands an overview lists.
+help_commands() {
+	"$1" --help | awk '/^Commands:/{on=1; next} /^$/{on=0} on && /^  [a-z]/{print $1}'
+}
+
+@test "TOOL COMMAND --help is that command's synopsis, its options and an example" {
+	local t c synopsis
+	for t in $(tools); do
+		for c in $(help_commands "$t"); do
+			synopsis=$("$t" --help | awk -v c="$c" '$1 == c {sub(/^  [^ ]+ /, ""); print; exit}')
+			run --separate-stderr "$t" "$c" --help
+			assert_success
+			[ -z "$stderr" ]
+			assert_line --index 0 "usage: $t $c $synopsis"
+			assert_output --partial "$(printf 'Example:\n  %s %s' "$t" "$c")"
+			refute_output --partial "Commands:"
+			# The options it lists are the command's own: each is accepted
+			# (then --help stops the tool before it does anything).
+			local o
+			for o in $("$t" "$c" --help | sed -nE 's/^  (-[a-zA-Z], |    )(--[a-z0-9-]+)( [A-Z]\S*)?.*/\2\3/p' |
+				   sed -E 's/ .*/=x/'); do
+				[ "$o" = --help ] && continue
+				run --separate-stderr "$t" "$c" "$o" --help
+				[[ "$stderr" != *"does not apply"* && "$stderr" != *unknown* ]] ||
+					{ echo "$t $c $o: $stderr" >&2; return 1; }
+			done
+		done
+	done
+}
+
+@test "one command's --help, exactly (ss-derive-key init-tpm-root)" {
+	run --separate-stderr ss-derive-key init-tpm-root --help
+	assert_success
+	assert_output "$(cat <<-'OUT'
+	usage: ss-derive-key init-tpm-root --handle HANDLE [--auth-file FILE | --auth-fd N] [--owner-auth-file FILE]
+
+	create an HMAC-SHA256 root inside the TPM and persist it at HANDLE
+
+	Options:
+	      --handle HANDLE            persistent handle for the new root
+	      --auth-file FILE           the TPM root's auth value (owner-only file)
+	      --auth-fd N                read the TPM root's auth value from descriptor N
+	      --owner-auth-file FILE     owner hierarchy auth value (owner-only file)
+	      --tcti TCTI                TPM connection (else SS_TCTI, TPM2TOOLS_TCTI)
+	  -v, --verbose                  let tpm2-tss log to stderr
+	  -h, --help                     show this help and exit
+
+	Example:
+	  ss-derive-key init-tpm-root --handle 0x81000100 --auth-file root.auth
+
+	Exit status: 0 ok, 1 refused by a check, 2 usage, 3 invalid input,
+	4 TPM error, 5 crypto error, 6 I/O or OS error, 7 VMM error.
+	See ss-derive-key(1) and ss(7).
+	OUT
+	)"
+}
+
+@test "TOOL --help stays the overview and says where a command's help is" {
+	local t
+	for t in $(tools); do
+		run --separate-stderr "$t" --help
+		assert_success
+		assert_line "'$t COMMAND --help' shows one command's options and an example."
+	done
+	run --separate-stderr ss-attest-handshake --state /nonexistent --help
+	assert_success
+	assert_line --index 0 "usage: ss-attest-handshake COMMAND [OPTIONS]"
+	assert_line "--tcti, --verbose and --state may come before COMMAND as well as after it."
+}
+
+@test "a global option before the command is checked like one after it" {
+	run --separate-stderr ss-attest-handshake --state d policy --pcrs sha256:0
+	assert_failure_exact 2 "ss-attest-handshake: option '--state' does not apply to 'policy'"
+	run --separate-stderr ss-tpm-identity -v --state d ak-pub
+	assert_failure_exact 2 "ss-tpm-identity: option '--state' does not apply to 'ak-pub'"
+	run --separate-stderr ss-attest-handshake --state
+	assert_failure_exact 2 "ss-attest-handshake: option '--state' needs an argument"
+	run --separate-stderr ss-attest-handshake --key k challenge
+	assert_failure_exact 2 "ss-attest-handshake: unknown command '--key' (try 'ss-attest-handshake --help')"
+	run --separate-stderr ss-derive-key --tcti x init-tpm-root --kind raw
+	assert_failure_exact 2 "ss-derive-key: option '--kind' does not apply to 'init-tpm-root'"
+	run --separate-stderr ss-tpm-identity --state d enroll
+	assert_failure_exact 2 "ss-tpm-identity: enroll: needs --runner-id"
+}

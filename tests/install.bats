@@ -48,3 +48,25 @@ verify-quote"
 	assert_success
 	assert_output "quote"
 }
+
+@test "the bash completions find the command after global options" {
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$SS_TOP/completions/bash/ss-attest-handshake'
+		COMP_WORDS=(ss-attest-handshake --state d -v ver); COMP_CWORD=4; COMP_LINE='ss-attest-handshake --state d -v ver'; COMP_POINT=\${#COMP_LINE}
+		_ss_attest_handshake; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "verify
+verify-quote"
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$SS_TOP/completions/bash/ss-tpm-identity'
+		COMP_WORDS=(ss-tpm-identity --tcti x pcrs --p); COMP_CWORD=4; COMP_LINE='ss-tpm-identity --tcti x pcrs --p'; COMP_POINT=\${#COMP_LINE}
+		_ss_tpm_identity; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "--pcrs"
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$SS_TOP/completions/bash/ss-derive-key'
+		COMP_WORDS=(ss-derive-key -v init-tpm-root --ha); COMP_CWORD=3; COMP_LINE='ss-derive-key -v init-tpm-root --ha'; COMP_POINT=\${#COMP_LINE}
+		_ss_derive_key; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "--handle"
+}

@@ -103,17 +103,17 @@ challenge_from() {
 @test "wrong command lines are usage errors" {
 	t=ss-attest-handshake
 	run --separate-stderr $t enroll-challenge --identity "$T/id.json" --ek-ca "$SWTPM_CA_BUNDLE"
-	assert_failure_exact 2 "$t: 'enroll-challenge' needs option '--key'"
+	assert_failure_exact 2 "$t: enroll-challenge: needs --key"
 	run --separate-stderr $t enroll-challenge --key "$CP_KEY" --ek-ca "$SWTPM_CA_BUNDLE"
-	assert_failure_exact 2 "$t: 'enroll-challenge' needs option '--identity'"
+	assert_failure_exact 2 "$t: enroll-challenge: needs --identity"
 	run --separate-stderr $t enroll-challenge --key "$CP_KEY" --identity "$T/id.json"
-	assert_failure_exact 2 "$t: 'enroll-challenge' needs option '--ek-ca'"
+	assert_failure_exact 2 "$t: enroll-challenge: needs --ek-ca"
 	run --separate-stderr $t enroll-challenge --ttl 0
 	assert_failure_exact 2 "$t: --ttl: '0' is not a number in 1..86400"
 	run --separate-stderr $t enroll-challenge --ttl 86401
 	assert_failure_exact 2 "$t: --ttl: '86401' is not a number in 1..86400"
 	run --separate-stderr $t enroll-verify
-	assert_failure_exact 2 "$t: 'enroll-verify' needs option '--key'"
+	assert_failure_exact 2 "$t: enroll-verify: needs --key"
 	run --separate-stderr $t enroll-verify --identity "$T/id.json"
 	assert_failure_exact 2 "$t: option '--identity' does not apply to 'enroll-verify'"
 	run --separate-stderr $t enroll-verify --key a --key b
@@ -125,7 +125,7 @@ challenge_from() {
 	run --separate-stderr $t enrollments extra
 	assert_failure_exact 2 "$t: unexpected argument 'extra'"
 	run --separate-stderr $t revoke
-	assert_failure_exact 2 "$t: 'revoke' needs AK_NAME"
+	assert_failure_exact 2 "$t: revoke: needs AK_NAME"
 	run --separate-stderr $t revoke 000b00 000b01
 	assert_failure_exact 2 "$t: unexpected argument '000b01'"
 	run --separate-stderr $t revoke zz

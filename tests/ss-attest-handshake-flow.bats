@@ -289,6 +289,30 @@ revoke revoked"
 	[ ! -e "$T/runner/runner-pending/$id" ]
 }
 
+@test "global options before the command: --state DIR gc is gc --state DIR" {
+	hs_challenge --ttl 1
+	id=$(jq -r .challenge_id "$T/ch.json")
+	sleep 2
+	run --separate-stderr ss-attest-handshake --state "$T/cp" gc --grace 0
+	assert_success
+	assert_output '{"type":"ss.gc.v1","removed_challenges":1,"removed_answered_challenges":0}'
+	[ ! -e "$T/cp/challenges/$id" ]
+	run --separate-stderr ss-attest-handshake --state="$T/cp" gc --grace 0
+	assert_output '{"type":"ss.gc.v1","removed_challenges":0,"removed_answered_challenges":0}'
+}
+
+@test "respond with --tcti, -v and --state before the command" {
+	hs_challenge
+	local tcti=$SS_TCTI
+	run --separate-stderr env -u SS_TCTI -u TPM2TOOLS_TCTI ss-attest-handshake --tcti "$tcti" -v \
+		--state "$T/runner" respond --cp-pub "$HS/cp.pub" <"$T/ch.json"
+	assert_success
+	echo "$output" >"$T/ev.json"
+	validate_schema ss.evidence.v1 "$T/ev.json"
+	hs_verify "$T/ev.json"
+	assert_success
+}
+
 @test "respond without an enrolled identity in its state: exit 4" {
 	hs_challenge
 	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/empty" <"$T/ch.json"

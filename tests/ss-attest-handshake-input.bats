@@ -122,19 +122,19 @@ nothing_consumed() {
 
 @test "usage errors are exit 2 with one line" {
 	run --separate-stderr hs challenge --execution "$HS/exec.json" --state "$T/cp"
-	assert_failure_exact 2 "ss-attest-handshake: 'challenge' needs option '--key'"
+	assert_failure_exact 2 "ss-attest-handshake: challenge: needs --key"
 	run --separate-stderr hs challenge --key "$HS/cp.pem" --execution "$HS/exec.json" --pcrs sha256:24
 	assert_failure_exact 2 "ss-attest-handshake: --pcrs: PCR selection 'sha256:24': PCR 24 out of range 0-23"
 	run --separate-stderr hs challenge --key "$HS/cp.pem" --execution "$HS/exec.json" --ttl 0
 	assert_failure_exact 2 "ss-attest-handshake: --ttl: '0' is not a number in 1..86400"
 	run --separate-stderr hs verify --key "$HS/cp.pem" --session-secret-out "$T/k" <"$T/ev.json"
-	assert_failure_exact 2 "ss-attest-handshake: 'verify' needs option '--policy'"
+	assert_failure_exact 2 "ss-attest-handshake: verify: needs --policy"
 	run --separate-stderr hs respond --state "$T/runner" <"$T/ch.json"
-	assert_failure_exact 2 "ss-attest-handshake: 'respond' needs option '--cp-pub'"
+	assert_failure_exact 2 "ss-attest-handshake: respond: needs --cp-pub"
 	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" <"$T/ch.json"
-	assert_failure_exact 2 "ss-attest-handshake: 'finish' needs option '--session-secret-out'"
+	assert_failure_exact 2 "ss-attest-handshake: finish: needs --session-secret-out"
 	run --separate-stderr hs policy
-	assert_failure_exact 2 "ss-attest-handshake: 'policy' needs option '--pcrs'"
+	assert_failure_exact 2 "ss-attest-handshake: policy: needs --pcrs"
 	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --ttl 5
 	assert_failure_exact 2 "ss-attest-handshake: option '--ttl' does not apply to 'respond'"
 	run --separate-stderr hs gc extra

@@ -177,7 +177,7 @@ invalid_because() {
 
 @test "usage errors: missing qualifying data, bad hex, --batch with files (exit 2)" {
 	run --separate-stderr hs verify-quote --ak-pub "$BATS_FILE_TMPDIR/ak.tpm2b" --attest "$T/q.msg" --sig "$T/q.sig"
-	assert_failure_exact 2 "ss-attest-handshake: 'verify-quote' needs option '--qualifying-data'"
+	assert_failure_exact 2 "ss-attest-handshake: verify-quote: needs --qualifying-data"
 	run --separate-stderr hs verify-quote --ak-pub "$BATS_FILE_TMPDIR/ak.tpm2b" --attest "$T/q.msg" \
 		--sig "$T/q.sig" --qualifying-data zz
 	assert_failure_exact 2 "ss-attest-handshake: --qualifying-data: not hex of 1 to 64 bytes"

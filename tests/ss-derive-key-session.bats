@@ -191,9 +191,9 @@ derive() {
 @test "session usage errors (exit 2)" {
 	session cp.key >s.json
 	run --separate-stderr ss-derive-key --session s.json --session-secret session.secret <exec.json
-	assert_failure_exact 2 "ss-derive-key: --session needs --cp-pub"
+	assert_failure_exact 2 "ss-derive-key: --session: needs --cp-pub"
 	run --separate-stderr ss-derive-key --session s.json --cp-pub cp.pem <exec.json
-	assert_failure_exact 2 "ss-derive-key: --session needs --session-secret"
+	assert_failure_exact 2 "ss-derive-key: --session: needs --session-secret"
 	run --separate-stderr ss-derive-key --root-secret session.secret --cp-pub cp.pem <exec.json
 	assert_failure_exact 2 "ss-derive-key: --cp-pub applies only with --session"
 	run --separate-stderr derive --batch

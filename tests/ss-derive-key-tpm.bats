@@ -146,6 +146,26 @@ teardown() { assert_tpm_clean; }
 	assert_success
 }
 
+@test "--tcti and -v before the command: init-tpm-root on that TPM" {
+	local tcti=$SS_TCTI
+	run --separate-stderr env -u SS_TCTI -u TPM2TOOLS_TCTI \
+		ss-derive-key --tcti "$tcti" init-tpm-root --handle "$ROOT" --auth-file auth
+	assert_success
+	assert_output ""
+	run tpm2_readpublic -c "$ROOT"
+	assert_success
+	run --separate-stderr env -u SS_TCTI -u TPM2TOOLS_TCTI \
+		ss-derive-key -v --tcti "$tcti" --root-tpm "$ROOT" --auth-file auth --kind raw <exec.json
+	assert_success
+}
+
+@test "the TPM root's auth value comes from a file or a descriptor, not both" {
+	run --separate-stderr ss-derive-key init-tpm-root --handle "$ROOT" --auth-file auth --auth-fd 5 5<auth
+	assert_failure_exact 2 "ss-derive-key: --auth-file and --auth-fd exclude each other"
+	run --separate-stderr ss-derive-key --root-tpm "$ROOT" --auth-fd 5 --auth-file auth 5<auth <exec.json
+	assert_failure_exact 2 "ss-derive-key: --auth-fd and --auth-file exclude each other"
+}
+
 @test "an unreachable TPM is a TPM error (exit 4)" {
 	run --separate-stderr ss-derive-key --root-tpm "$ROOT" --tcti swtpm:host=127.0.0.1,port=1 <exec.json
 	assert_failure_exact 4 "ss-derive-key: connect to TPM 'swtpm:host=127.0.0.1,port=1': cannot reach the TPM (is it running?)"

@@ -293,7 +293,7 @@ sys.exit(any(key[:12] in open(f, "rb").read() for f in sys.argv[2:]))' "$okm" ou
 	run --separate-stderr ss-derive-key init-tpm-root --handle 0x81000100 --kind raw
 	assert_failure_exact 2 "ss-derive-key: option '--kind' does not apply to 'init-tpm-root'"
 	run --separate-stderr ss-derive-key init-tpm-root
-	assert_failure_exact 2 "ss-derive-key: init-tpm-root needs --handle"
+	assert_failure_exact 2 "ss-derive-key: init-tpm-root: needs --handle"
 	run --separate-stderr ss-derive-key --root-tpm 0x01000000 <exec.json
 	assert_failure_exact 2 "ss-derive-key: --root-tpm: '0x01000000' is not a handle in 0x81000000..0x81ffffff"
 	run --separate-stderr ss-derive-key --root-secret root extra <exec.json

@@ -79,6 +79,20 @@ sys.stdout.buffer.write(base64.b64decode(json.load(open("id.json"))["ak"]["publi
 	[ "$output" = "$(cat enrolled.json)" ]
 }
 
+@test "global options before the command: --state DIR show, --tcti and -v too" {
+	use_enrolled
+	mv "$SS_STATE_DIR" elsewhere
+	local tcti=$SS_TCTI
+	run --separate-stderr env -u SS_TCTI -u TPM2TOOLS_TCTI \
+		ss-tpm-identity --state "$PWD/elsewhere" --tcti "$tcti" -v show
+	assert_success
+	[ -z "$stderr" ]
+	[ "$output" = "$(cat enrolled.json)" ]
+	run --separate-stderr ss-tpm-identity --state="$PWD/elsewhere" show
+	assert_success
+	[ "$output" = "$(cat enrolled.json)" ]
+}
+
 @test "show before enroll: exit 4, nothing enrolled" {
 	run --separate-stderr ss-tpm-identity show
 	assert_failure_exact 4 "ss-tpm-identity: nothing enrolled: no identity in '$SS_STATE_DIR' (run 'ss-tpm-identity enroll' first)"
@@ -190,7 +204,7 @@ sys.stdout.buffer.write(base64.b64decode(json.load(open("id.json"))["ak"]["publi
 
 @test "enroll: command-line errors are exit 2 with one line" {
 	run --separate-stderr ss-tpm-identity enroll
-	assert_failure_exact 2 "ss-tpm-identity: enroll: --runner-id is required"
+	assert_failure_exact 2 "ss-tpm-identity: enroll: needs --runner-id"
 	run --separate-stderr ss-tpm-identity enroll --runner-id 'bad id'
 	assert_failure_exact 2 "ss-tpm-identity: --runner-id: 'bad id' is not an identifier ([A-Za-z0-9._:-]{1,128})"
 	run --separate-stderr ss-tpm-identity enroll --runner-id r --alg dsa

@@ -92,9 +92,9 @@ teardown() { assert_tpm_clean; }
 	run --separate-stderr ss-tpm-identity quote --pcrs sha256:0 --qualifying-data ''
 	assert_failure_exact 2 "ss-tpm-identity: --qualifying-data: not hex of 1 to 64 bytes"
 	run --separate-stderr ss-tpm-identity quote --qualifying-data 01
-	assert_failure_exact 2 "ss-tpm-identity: quote: --pcrs is required"
+	assert_failure_exact 2 "ss-tpm-identity: quote: needs --pcrs"
 	run --separate-stderr ss-tpm-identity quote --pcrs sha256:0
-	assert_failure_exact 2 "ss-tpm-identity: quote: --qualifying-data is required"
+	assert_failure_exact 2 "ss-tpm-identity: quote: needs --qualifying-data"
 	run --separate-stderr ss-tpm-identity quote --pcrs sha256:0 --qualifying-data 01 --ak-handle nope
 	assert_failure_exact 2 "ss-tpm-identity: --ak-handle: 'nope' is not a handle in 0x81000000..0x817fffff"
 }
@@ -141,9 +141,16 @@ teardown() { assert_tpm_clean; }
 	assert_success
 	assert_output '{"type":"ss.pcrs.v1","pcr_bank":"sha256","pcrs":{"3":"0000000000000000000000000000000000000000000000000000000000000000","17":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"}}'
 	run --separate-stderr ss-tpm-identity pcrs
-	assert_failure_exact 2 "ss-tpm-identity: pcrs: --pcrs is required"
+	assert_failure_exact 2 "ss-tpm-identity: pcrs: needs --pcrs"
 	run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:24
 	assert_failure_exact 2 "ss-tpm-identity: --pcrs: PCR selection 'sha256:24': PCR 24 out of range 0-23"
+}
+
+@test "pcrs with --tcti and -v before the command reads the same TPM" {
+	local tcti=$SS_TCTI
+	run --separate-stderr env -u SS_TCTI -u TPM2TOOLS_TCTI ss-tpm-identity --tcti "$tcti" -v pcrs --pcrs sha256:17,3
+	assert_success
+	assert_output '{"type":"ss.pcrs.v1","pcr_bank":"sha256","pcrs":{"3":"0000000000000000000000000000000000000000000000000000000000000000","17":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"}}'
 }
 
 @test "the schemas refuse documents the tool must never print" {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ss/audit.h"
 #include "ss/crypto.h"
 #include "ss/ek_cert.h"
 #include "ss/ek_template.h"
@@ -135,24 +136,6 @@ static cJSON *enrollment_to_json(const pending *p, int64_t enrolled_at)
 
 /* ---- audit log ----------------------------------------------------------- */
 
-static cJSON *audit_entry(const char *event, const char *decision, int64_t now)
-{
-	cJSON *e = ss_json_new_object();
-
-	ss_json_add_time(e, "at", now);
-	ss_json_add_string(e, "event", event);
-	ss_json_add_string(e, "decision", decision);
-	return e;
-}
-
-static int audit_write(ss_store *st, cJSON *entry, ss_err *err)
-{
-	int rc = ss_store_audit(st, entry, err);
-
-	cJSON_Delete(entry);
-	return rc;
-}
-
 /* A refusal is logged with its reason and stands, unless the log itself
  * cannot be written: then that failure is what the caller reports. */
 static int audit_refusal(ss_store *st, cJSON *entry, ss_err *err)
@@ -160,7 +143,7 @@ static int audit_refusal(ss_store *st, cJSON *entry, ss_err *err)
 	ss_err log_err = { 0 };
 
 	ss_json_add_string(entry, "reason", err->msg);
-	if (audit_write(st, entry, &log_err)) {
+	if (ss_audit_append(st, entry, &log_err)) {
 		*err = log_err;
 		return log_err.code;
 	}
@@ -270,7 +253,7 @@ static int store_pending(ss_store *st, const ss_signer *cp, const pending *p, ss
 static cJSON *issued_entry(const pending *p, const ss_identity *id, const ss_ekcert *cert,
 			   const TPMT_PUBLIC *ek_pub, const ss_ek_template *tmpl, int64_t now)
 {
-	cJSON *e = audit_entry("enroll-challenge", "issued", now);
+	cJSON *e = ss_audit_entry("enroll-challenge", "issued", now);
 	uint8_t ek_name[SS_TPM_NAME_MAX];
 	size_t ek_name_len = 0;
 
@@ -317,7 +300,7 @@ int ss_enroll_challenge(ss_store *st, const ss_signer *cp, const ss_identity *id
 	    (rc = check_ak(id, name_hex, err)) ||
 	    (rc = check_standing(st, name_hex, id->runner_id, err))) {
 		if (rc == SS_REFUSED) {
-			refusal = audit_entry("enroll-challenge", "refused", now);
+			refusal = ss_audit_entry("enroll-challenge", "refused", now);
 			ss_json_add_string(refusal, "runner_id", id->runner_id);
 			ss_json_add_hex(refusal, "ak_name", id->ak.name, id->ak.name_len);
 			rc = audit_refusal(st, refusal, err);
@@ -348,7 +331,7 @@ int ss_enroll_challenge(ss_store *st, const ss_signer *cp, const ss_identity *id
 		goto out;
 	ss_wipe(credential, sizeof credential);
 	if ((rc = store_pending(st, cp, &p, err)) ||
-	    (rc = audit_write(st, issued_entry(&p, id, &cert, &ek_pub, tmpl, now), err)))
+	    (rc = ss_audit_append(st, issued_entry(&p, id, &cert, &ek_pub, tmpl, now), err)))
 		goto out;
 
 	memcpy(ch.challenge_id, p.challenge_id, sizeof ch.challenge_id);
@@ -458,12 +441,12 @@ static int store_enrollment(ss_store *st, const pending *p, const cJSON *doc, in
 		return rc;
 	if ((rc = check_standing(st, name_hex, p->runner_id, err)))
 		goto out;
-	entry = audit_entry("enroll-verify", "enrolled", now);
+	entry = ss_audit_entry("enroll-verify", "enrolled", now);
 	ss_json_add_string(entry, "challenge_id", p->challenge_id);
 	ss_json_add_string(entry, "runner_id", p->runner_id);
 	ss_json_add_hex(entry, "ak_name", p->ak_name, p->ak_name_len);
 	ss_json_add_bool(entry, "simulator", p->simulator);
-	if ((rc = audit_write(st, entry, err)))
+	if ((rc = ss_audit_append(st, entry, err)))
 		goto out;
 	ss_json_write(doc, &text);
 	rc = ss_store_put(st, SS_KIND_ENROLLED, name_hex, text.data, text.len, false, err);
@@ -492,7 +475,7 @@ int ss_enroll_verify(ss_store *st, const ss_signer *cp, const ss_cred_response *
 	rc = SS_OK;
 out:
 	if (rc == SS_REFUSED) {
-		refusal = audit_entry("enroll-verify", "refused", now);
+		refusal = ss_audit_entry("enroll-verify", "refused", now);
 		ss_json_add_string(refusal, "challenge_id", resp->challenge_id);
 		ss_json_add_string(refusal, "runner_id", resp->runner_id);
 		ss_json_add_hex(refusal, "ak_name", resp->ak_name, resp->ak_name_len);
@@ -529,17 +512,17 @@ int ss_enroll_revoke(ss_store *st, const uint8_t *ak_name, size_t ak_name_len, i
 					? "AK '%s' is already revoked"
 					: "AK '%s' is not enrolled",
 				name_hex);
-		entry = audit_entry("revoke", "refused", now);
+		entry = ss_audit_entry("revoke", "refused", now);
 		ss_json_add_string(entry, "ak_name", name_hex);
 		rc = audit_refusal(st, entry, err);
 		goto out;
 	}
-	entry = audit_entry("revoke", "revoked", now);
+	entry = ss_audit_entry("revoke", "revoked", now);
 	ss_json_add_string(entry, "ak_name", name_hex);
 	rid = cJSON_GetObjectItemCaseSensitive(doc, "runner_id");
 	if (cJSON_IsString(rid))
 		ss_json_add_string(entry, "runner_id", rid->valuestring);
-	if ((rc = audit_write(st, entry, err)))
+	if ((rc = ss_audit_append(st, entry, err)))
 		goto out;
 	/* Keep the record, with the time it was revoked, then drop it from
 	 * the enrolled store; a crash in between leaves it enrolled and the

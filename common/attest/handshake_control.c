@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ss/audit.h"
 #include "ss/quote_check.h"
 #include "ss/crypto.h"
 #include "ss/enc.h"
@@ -375,12 +376,8 @@ static int archive(struct judgement *j, const cJSON *evidence_doc, const cJSON *
 
 static int audit(struct judgement *j, const char *policy_hex, ss_err *err)
 {
-	cJSON *e = ss_json_new_object();
-	int rc;
+	cJSON *e = ss_audit_entry("verify", j->s.approved ? "approved" : "denied", j->v->now);
 
-	ss_json_add_time(e, "at", j->v->now);
-	ss_json_add_string(e, "event", "verify");
-	ss_json_add_string(e, "decision", j->s.approved ? "approved" : "denied");
 	ss_json_add_string_or_null(e, "challenge_id", j->s.challenge_id[0] ? j->s.challenge_id : NULL);
 	ss_json_add_string_or_null(e, "runner_id", j->s.runner_id[0] ? j->s.runner_id : NULL);
 	if (j->s.ak_name_len)
@@ -392,9 +389,7 @@ static int audit(struct judgement *j, const char *policy_hex, ss_err *err)
 	ss_json_add_string(e, "policy_sha256", policy_hex);
 	if (j->s.has_binding)
 		ss_json_add_hex(e, "session_binding_hash", j->s.binding, sizeof j->s.binding);
-	rc = ss_store_audit(j->v->st, e, err);
-	cJSON_Delete(e);
-	return rc;
+	return ss_audit_append(j->v->st, e, err);
 }
 
 int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,

@@ -19,8 +19,7 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 	ss_challenge ch;
 	ss_evidence ev;
 	ss_secret eph = SS_SECRET_INIT;
-	TPM2B_PUBLIC akpub;
-	ESYS_TR ak = ESYS_TR_NONE;
+	ss_tpm_ak ak;
 	uint8_t extra[32];
 	char when[SS_TIME_LEN];
 	ss_buf text = SS_BUF_INIT;
@@ -44,9 +43,8 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 	snprintf(ev.runner_id, sizeof ev.runner_id, "%s", runner_id);
 	if ((rc = ss_x25519_keygen(&eph, ev.runner_ephemeral, err)) ||
 	    (rc = ss_hs_quote_binding(challenge_doc, ev.runner_ephemeral, extra, err)) ||
-	    (rc = ss_tpm_ak_load(tpm, ak_handle, &ak, &akpub, ev.quote.ak_name, &ev.quote.ak_name_len,
-				 err)) ||
-	    (rc = ss_tpm_quote(tpm, ak, &akpub, &ch.sel, extra, sizeof extra, &ev.quote, err)))
+	    (rc = ss_tpm_ak_load(tpm, ak_handle, &ak, err)) ||
+	    (rc = ss_tpm_quote(tpm, ak.tr, &ak.pub, &ch.sel, extra, sizeof extra, &ev.quote, err)))
 		goto out;
 	doc = ss_evidence_to_json(&ev);
 	/* What finish needs, kept before the evidence leaves, in one record

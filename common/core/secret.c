@@ -143,6 +143,21 @@ int ss_secret_read_fd(int fd, size_t min, size_t max, ss_secret *out, ss_err *er
 	return rc;
 }
 
+int ss_secret_src_read(const ss_secret_src *src, const char *what, size_t min, size_t max,
+		       ss_secret *out, ss_err *err)
+{
+	int rc;
+
+	if (src->file)
+		rc = ss_secret_read_file(src->file, min, max, out, err);
+	else if (src->fd >= 0)
+		rc = ss_secret_read_fd(src->fd, min, max, out, err);
+	else
+		return SS_OK;
+	if (rc && what)
+		ss_err_prefix(err, "%s", what);
+	return rc;
+}
 
 int ss_secret_write_file(const char *path, const void *p, size_t n, ss_err *err)
 {

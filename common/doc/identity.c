@@ -181,3 +181,17 @@ int ss_runner_identity_get(struct ss_store *st, ss_identity *id, bool *found, ss
 	cJSON_Delete(doc);
 	return rc;
 }
+
+int ss_runner_identity_put(struct ss_store *st, const ss_identity *id, ss_err *err)
+{
+	cJSON *doc = ss_identity_to_json(id);
+	ss_buf text = SS_BUF_INIT;
+	int rc;
+
+	ss_json_write(doc, &text);
+	ss_buf_addc(&text, '\n');
+	rc = ss_store_put(st, SS_KIND_RUNNER, SS_RUNNER_IDENTITY_KEY, text.data, text.len, false, err);
+	ss_buf_free(&text);
+	cJSON_Delete(doc);
+	return rc;
+}

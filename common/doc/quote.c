@@ -5,23 +5,7 @@
 #include <string.h>
 
 #include "ss/json.h"
-
-static bool pcr_index(const char *s, unsigned *out)
-{
-	unsigned v = 0;
-
-	if (!s[0] || (s[0] == '0' && s[1]) || strlen(s) > 2)
-		return false;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		v = v * 10 + (unsigned)(*p - '0');
-	}
-	if (v >= SS_PCR_COUNT)
-		return false;
-	*out = v;
-	return true;
-}
+#include "ss/pcrs.h"
 
 int ss_quote_parse(const cJSON *obj, const char *where, bool with_type, ss_quote *q, ss_err *err)
 {
@@ -51,18 +35,8 @@ int ss_quote_parse(const cJSON *obj, const char *where, bool with_type, ss_quote
 		return ss_err_set(err, SS_EINPUT, "member '%s%sak_name' is too short for a TPM name",
 				  where && *where ? where : "", where && *where ? "." : "");
 	snprintf(pw, sizeof pw, "%s%spcrs", where && *where ? where : "", where && *where ? "." : "");
-	for (const cJSON *c = pcrs->child; c; c = c->next) {
-		unsigned idx;
-		if (!pcr_index(c->string, &idx))
-			return ss_err_set(err, SS_EINPUT, "member '%s': '%s' is not a PCR index 0-23",
-					  pw, c->string);
-		if ((rc = ss_json_hex(pcrs, pw, c->string, q->sel.hash->size, q->pcr[idx],
-				      SS_MAX_DIGEST, NULL, err)))
-			return rc;
-		q->sel.mask |= 1u << idx;
-	}
-	if (!q->sel.mask)
-		return ss_err_set(err, SS_EINPUT, "member '%s' is empty", pw);
+	if ((rc = ss_pcr_values_parse(pcrs, pw, q->sel.hash, &q->sel, q->pcr, err)))
+		return rc;
 	if ((rc = ss_json_b64(obj, where, "attest_b64", &q->attest, err)) ||
 	    (rc = ss_json_b64(obj, where, "signature_b64", &q->sig, err))) {
 		ss_quote_free(q);
@@ -73,19 +47,12 @@ int ss_quote_parse(const cJSON *obj, const char *where, bool with_type, ss_quote
 
 cJSON *ss_quote_to_json(const ss_quote *q, bool with_type)
 {
-	cJSON *o = ss_json_new_object(), *pcrs;
-	char idx[4];
+	cJSON *o = ss_json_new_object();
 
 	if (with_type)
 		ss_json_add_string(o, "type", "ss.quote.v1");
 	ss_json_add_hex(o, "ak_name", q->ak_name, q->ak_name_len);
-	ss_json_add_string(o, "pcr_bank", q->sel.hash->name);
-	pcrs = ss_json_add_object(o, "pcrs");
-	for (unsigned i = 0; i < SS_PCR_COUNT; i++)
-		if (q->sel.mask & (1u << i)) {
-			snprintf(idx, sizeof idx, "%u", i);
-			ss_json_add_hex(pcrs, idx, q->pcr[i], q->sel.hash->size);
-		}
+	ss_pcr_values_add(o, &q->sel, q->pcr);
 	ss_json_add_b64(o, "attest_b64", q->attest.data, q->attest.len);
 	ss_json_add_b64(o, "signature_b64", q->sig.data, q->sig.len);
 	return o;

@@ -57,5 +57,7 @@ void ss_identity_free(ss_identity *id);
 struct ss_store;
 /* The runner's stored identity; *found = false when enroll never ran here. */
 int ss_runner_identity_get(struct ss_store *st, ss_identity *id, bool *found, ss_err *err);
+/* Keep id as the runner's identity (replacing the one kept before). */
+int ss_runner_identity_put(struct ss_store *st, const ss_identity *id, ss_err *err);
 
 #endif

@@ -10,11 +10,13 @@
 #include "ss/buf.h"
 #include "ss/err.h"
 
-/* Read all of fd (up to cap bytes; more is SS_EINPUT "'name': larger than ...").
- * name is how messages call the input, e.g. "standard input". */
+/* Read all of fd until EOF, appending to out: more than cap bytes is
+ * SS_EINPUT "read NAME: larger than CAP bytes".  name is how messages call
+ * the input, e.g. "standard input". */
 int ss_read_fd(int fd, const char *name, size_t cap, ss_buf *out, ss_err *err);
-/* Read a file ("-" is standard input), refusing symlinks' targets only if
- * the caller asks through ss_read_fd; plain files here. */
+/* The same for a file named on a command line ("-": standard input), opened
+ * as given (symlinks followed: this is for documents, not secrets, which go
+ * through ss_secret_read_file); messages name it 'PATH'. */
 int ss_read_path(const char *path, size_t cap, ss_buf *out, ss_err *err);
 
 /* Write everything, retrying short writes and EINTR. */

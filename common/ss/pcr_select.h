@@ -35,9 +35,11 @@ typedef struct ss_pcrsel {
 } ss_pcrsel;
 
 /* Parse strictly: a known bank, ascending or not, no PCR twice, none past
- * 23, not empty.  Errors are SS_EINPUT; callers reading argv turn them into
- * usage errors. */
+ * 23, not empty.  Errors are SS_EINPUT. */
 int ss_pcrsel_parse(const char *s, ss_pcrsel *out, ss_err *err);
+/* The same for a selection given on a command line: errors are usage
+ * errors naming the option ("--pcrs: PCR selection 'sha256:24': ..."). */
+int ss_pcrsel_parse_arg(const char *opt, const char *s, ss_pcrsel *out, ss_err *err);
 /* Canonical "sha256:0,1,2" (ascending, no ranges). */
 void ss_pcrsel_format(const ss_pcrsel *sel, char *out, size_t outlen);
 int ss_pcrsel_count(const ss_pcrsel *sel);

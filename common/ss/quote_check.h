@@ -1,5 +1,6 @@
 /* Verifying a TPM quote: the part of the verify checklist that concerns the
- * quote itself, in the brief's order, stopping at the first failure.
+ * quote itself, in the order of ss-attest-handshake(1), VERIFY CHECKLIST,
+ * stopping at the first failure.
  *
  *   decode (offset == length)            -> malformed_evidence
  *   AK attributes                        -> ak_attributes
@@ -29,7 +30,7 @@
 #include "ss/attest_decode.h"
 #include "ss/pcr_select.h"
 
-/* Reason codes (the brief's checklist). */
+/* Reason codes (ss-attest-handshake(1), VERIFY CHECKLIST). */
 #define SS_R_APPROVED "approved"
 #define SS_R_MALFORMED "malformed_evidence"
 #define SS_R_UNKNOWN_CHALLENGE "unknown_challenge"

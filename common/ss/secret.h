@@ -29,6 +29,21 @@ int ss_secret_read_file(const char *path, size_t min, size_t max, ss_secret *out
 /* The same from an inherited descriptor (pipe or file) until EOF. */
 int ss_secret_read_fd(int fd, size_t min, size_t max, ss_secret *out, ss_err *err);
 
+/* Where a secret comes from: a file or an inherited descriptor, as an
+ * auth value is named on a command line (ss_opt_secret_src), or neither. */
+typedef struct ss_secret_src {
+	const char *file; /* NULL: none */
+	int fd;           /* -1: none */
+} ss_secret_src;
+
+#define SS_SECRET_SRC_INIT { NULL, -1 }
+
+/* Read the secret src names (ss_secret_read_file / _fd rules, min..max
+ * bytes); none named: an empty secret, SS_OK.  what, when not NULL,
+ * prefixes messages ("owner authorization: secret file ..."). */
+int ss_secret_src_read(const ss_secret_src *src, const char *what, size_t min, size_t max,
+		       ss_secret *out, ss_err *err);
+
 /* A new file, mode 0600, complete or absent (see ss_file_create); an
  * existing path is SS_EIO and stays untouched. */
 int ss_secret_write_file(const char *path, const void *p, size_t n, ss_err *err);

@@ -38,6 +38,9 @@ typedef struct ss_store {
 	bool dirty;  /* the group wrote something */
 } ss_store;
 
+/* A store not open yet, that ss_store_close may be called on. */
+#define SS_STORE_INIT { .lock_fd = -1 }
+
 /* Resolve the state directory (see ss/state.h) and create it. */
 int ss_store_open(ss_store *st, const char *state_opt, ss_err *err);
 void ss_store_close(ss_store *st);

@@ -33,11 +33,10 @@ typedef struct ss_tpm_ak {
 
 typedef enum ss_ak_outcome { SS_AK_REUSED, SS_AK_CREATED, SS_AK_REPLACED } ss_ak_outcome;
 
-/* The persistent AK at ak_handle: its ESAPI object, public area and name.
- * Nothing there, or an object that is not a restricted signing key, is
- * SS_ETPM. */
-int ss_tpm_ak_load(ss_tpm *t, uint32_t ak_handle, ESYS_TR *ak, TPM2B_PUBLIC *pub,
-		   uint8_t name[SS_TPM_NAME_MAX], size_t *name_len, ss_err *err);
+/* The persistent AK at ak_handle: its handle, ESAPI object, public area
+ * and name.  Nothing there, or an object that is not a restricted signing
+ * key, is SS_ETPM. */
+int ss_tpm_ak_load(ss_tpm *t, uint32_t ak_handle, ss_tpm_ak *ak, ss_err *err);
 
 /* *child: the AK's qualified name is H_nameAlg(EK qualified name || AK
  * name), i.e. the TPM created it under this EK. */

@@ -29,6 +29,8 @@ int ss_tpm_public_name(const TPMT_PUBLIC *pub, uint8_t name[SS_TPM_NAME_MAX], si
 /* The public key as an EVP_PKEY: RSA (exponent 0 means 65537) or ECC on
  * NIST P-256, P-384 or P-521. */
 int ss_tpm_public_to_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out, ss_err *err);
+/* The same as a PEM public key (SubjectPublicKeyInfo), appended to out. */
+int ss_tpm_public_pem(const TPMT_PUBLIC *pub, ss_buf *out, ss_err *err);
 
 /* An attestation key: fixedTPM, fixedParent, sensitiveDataOrigin,
  * restricted, sign, and not decrypt.  On false, *why says which. */

@@ -88,6 +88,16 @@ bad:
 	return ss_err_set(err, SS_EINPUT, "PCR selection '%s': expected BANK:LIST, e.g. sha256:0,1,2 or sha256:0-7", s);
 }
 
+int ss_pcrsel_parse_arg(const char *opt, const char *s, ss_pcrsel *out, ss_err *err)
+{
+	if (ss_pcrsel_parse(s, out, err) == SS_OK)
+		return SS_OK;
+	if (!err)
+		return SS_EUSAGE;
+	err->code = SS_EUSAGE;
+	return ss_err_prefix(err, "%s", opt);
+}
+
 void ss_pcrsel_format(const ss_pcrsel *sel, char *out, size_t outlen)
 {
 	size_t n = (size_t)snprintf(out, outlen, "%s:", sel->hash->name);

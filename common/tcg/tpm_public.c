@@ -149,6 +149,17 @@ int ss_tpm_public_to_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out, ss_err *err)
 	return rc;
 }
 
+int ss_tpm_public_pem(const TPMT_PUBLIC *pub, ss_buf *out, ss_err *err)
+{
+	EVP_PKEY *key = NULL;
+	int rc = ss_tpm_public_to_pkey(pub, &key, err);
+
+	if (!rc)
+		rc = ss_pkey_public_pem(key, out, err);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 bool ss_tpm_public_is_ak(const TPMT_PUBLIC *pub, const char **why)
 {
 	static const struct {

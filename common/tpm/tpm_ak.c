@@ -44,24 +44,25 @@ static int check_ak(uint32_t handle, const TPM2B_PUBLIC *pub, ss_err *err)
 	return SS_OK;
 }
 
-int ss_tpm_ak_load(ss_tpm *t, uint32_t ak_handle, ESYS_TR *ak, TPM2B_PUBLIC *pub,
-		   uint8_t name[SS_TPM_NAME_MAX], size_t *name_len, ss_err *err)
+int ss_tpm_ak_load(ss_tpm *t, uint32_t ak_handle, ss_tpm_ak *ak, ss_err *err)
 {
 	bool present;
 	int rc;
 
-	*ak = ESYS_TR_NONE;
+	memset(ak, 0, sizeof *ak);
+	ak->handle = ak_handle;
+	ak->tr = ESYS_TR_NONE;
 	/* Straight to the object; only when that fails is it worth a
 	 * GetCapability to tell "nothing there" from other TPM errors. */
-	if ((rc = ss_tpm_persistent(t, ak_handle, ak, pub, NULL, err))) {
+	if ((rc = ss_tpm_persistent(t, ak_handle, &ak->tr, &ak->pub, NULL, err))) {
 		if (!ss_tpm_has_handle(t, ak_handle, &present, NULL) && !present)
 			return ss_err_set(err, SS_ETPM,
 					  "no AK at persistent handle 0x%08x (enroll one first)", ak_handle);
 		return rc;
 	}
-	if ((rc = check_ak(ak_handle, pub, err)) ||
-	    (rc = ss_tpm_public_name(&pub->publicArea, name, name_len, err))) {
-		*ak = ESYS_TR_NONE;
+	if ((rc = check_ak(ak_handle, &ak->pub, err)) ||
+	    (rc = ss_tpm_public_name(&ak->pub.publicArea, ak->name, &ak->name_len, err))) {
+		ak->tr = ESYS_TR_NONE;
 		return rc == SS_ETPM ? rc : ss_err_prefix(err, "AK at 0x%08x", ak_handle);
 	}
 	return SS_OK;
@@ -88,12 +89,6 @@ int ss_tpm_ak_is_child(ss_tpm *t, const ss_tpm_ak *ak, const ss_tpm_ek *ek, bool
 	Esys_Free(name);
 	Esys_Free(qname);
 	return rc;
-}
-
-static int fill_ak(ss_tpm *t, uint32_t handle, ss_tpm_ak *ak, ss_err *err)
-{
-	ak->handle = handle;
-	return ss_tpm_ak_load(t, handle, &ak->tr, &ak->pub, ak->name, &ak->name_len, err);
 }
 
 /* Create the key under the EK and load it; the result is a tracked
@@ -228,5 +223,5 @@ int ss_tpm_ak_enroll(ss_tpm *t, const ss_tpm_ek *ek, ss_ak_alg alg, uint32_t han
 	if (rc)
 		return rc;
 	*outcome = present ? SS_AK_REPLACED : SS_AK_CREATED;
-	return fill_ak(t, handle, ak, err);
+	return ss_tpm_ak_load(t, handle, ak, err);
 }

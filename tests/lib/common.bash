@@ -6,10 +6,9 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 : "${SS_BUILD:=$BATS_TEST_DIRNAME/../build}"
-export PATH="$SS_BUILD/bin:$SS_BUILD/tests/fakes:$PATH"
+export PATH="$SS_BUILD/bin:$PATH"
 export SS_TOP="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 export SS_SCHEMAS="$SS_TOP/docs/schemas"
-export SS_FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 # Debian's python3-jsonschema belongs to the system Python.
 export SS_PYTHON=/usr/bin/python3
 unset SS_TCTI TPM2TOOLS_TCTI SS_STATE_DIR

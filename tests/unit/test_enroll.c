@@ -121,7 +121,7 @@ static void store_doc(ss_store *st, const char *kind, const char *key, const cJS
 
 static ss_signer cp, other;
 static ss_keyring ring, other_ring;
-static ss_store st;
+static ss_store st = SS_STORE_INIT;
 
 TEST(signed_enrollment_verifies_and_any_edited_field_fails)
 {
