@@ -7,6 +7,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "ss/key_codec.h"
+
 /* TCG attribute OIDs in the SubjectAltName directoryName. */
 #define OID_TPM_MANUFACTURER "2.23.133.2.1"
 #define OID_TPM_MODEL "2.23.133.2.2"
@@ -111,9 +113,9 @@ int ss_ekcert_parse(const char *pem, size_t len, ss_ekcert *out, ss_err *err)
 	memset(out, 0, sizeof *out);
 	if (!bio)
 		ss_oom();
-	out->x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	out->x509 = PEM_read_bio_X509(bio, NULL, ss_pem_no_passphrase, NULL);
 	if (out->x509)
-		extra = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		extra = PEM_read_bio_X509(bio, NULL, ss_pem_no_passphrase, NULL);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (!out->x509)
@@ -155,7 +157,7 @@ static int load_bundle(X509_STORE *store, const char *pem, size_t len, ss_err *e
 
 	if (!bio)
 		ss_oom();
-	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	infos = PEM_X509_INFO_read_bio(bio, NULL, ss_pem_no_passphrase, NULL);
 	BIO_free(bio);
 	if (!infos) {
 		ERR_clear_error();
