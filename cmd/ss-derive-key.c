@@ -369,7 +369,7 @@ static int derive_batch(const struct args *a, ss_err *err)
 			   a->jobs ? a->jobs : ss_keybatch_default_jobs() };
 	int rc;
 
-	if (a->secret_dir && (rc = ss_private_dir(a->secret_dir, err)))
+	if (a->secret_dir && (rc = ss_secret_dir(a->secret_dir, err)))
 		goto out;
 	if ((rc = load_root(a, NULL, &r, err)))
 		goto out;
