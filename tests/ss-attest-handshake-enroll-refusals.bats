@@ -104,6 +104,56 @@ other_ca() {
 	assert_failure_exact 1 "ss-attest-handshake: AK '$(ak_name_hex "$T/kit")': not an attestation key: sign is not set"
 }
 
+# ak_edit KIT ATTRIBUTES_XOR [AUTH_POLICY_HEX]: flip bits of the kit's AK
+# objectAttributes (and set its authPolicy), then write the public area
+# back with its new TPM name, as an attacker would send them.
+ak_edit() {
+	"$SS_PYTHON" - "$@" <<-'PY'
+	import hashlib, struct, sys
+	kit, flip = sys.argv[1], int(sys.argv[2], 0)
+	b = open(kit + "/ak.pub", "rb").read()
+	t = b[2:]
+	name_alg, attrs = struct.unpack(">HI", t[2:8])
+	t = t[:4] + struct.pack(">I", attrs ^ flip) + t[8:]
+	if len(sys.argv) > 3:
+	    n = struct.unpack(">H", t[8:10])[0]
+	    policy = bytes.fromhex(sys.argv[3])
+	    t = t[:8] + struct.pack(">H", len(policy)) + policy + t[10 + n:]
+	assert name_alg == 0x000b
+	open(kit + "/ak.pub", "wb").write(struct.pack(">H", len(t)) + t)
+	open(kit + "/ak.name", "wb").write(struct.pack(">H", name_alg) + hashlib.sha256(t).digest())
+	PY
+}
+
+@test "an AK must have the TCG AK template: each attribute refused with its own reason" {
+	local case flip policy why
+	while IFS='|' read -r flip policy why; do
+		kit_copy "$KIT" "$T/kit"
+		if [ -n "$policy" ]; then
+			ak_edit "$T/kit" "$flip" "$policy"
+		else
+			ak_edit "$T/kit" "$flip"
+		fi
+		challenge_with "$T/kit"
+		assert_failure_exact 1 "ss-attest-handshake: AK '$(ak_name_hex "$T/kit")': not an attestation key: $why"
+	done <<-EOF
+	0x2||fixedTPM is not set
+	0x10||fixedParent is not set
+	0x20||sensitiveDataOrigin is not set
+	0x10000||restricted is not set
+	0x40000||sign is not set
+	0x20000||decrypt is set
+	0x40||userWithAuth is not set
+	0x80||adminWithPolicy is set
+	0x0|$(printf 'ab%.0s' $(seq 32))|authPolicy is not empty
+	0x80|$(printf 'ab%.0s' $(seq 32))|adminWithPolicy is set
+	EOF
+	[ "$(jq -r 'select(.event == "enroll-challenge") | .decision' "$STATE/audit.jsonl" | sort -u)" = refused ]
+	# The kit as tpm2_createak made it passes.
+	challenge_with "$KIT"
+	assert_success
+}
+
 @test "an AK whose document disagrees with its public area is refused or invalid" {
 	echo rsa-2048 >"$T/kit/ak_alg"
 	challenge_with "$T/kit"

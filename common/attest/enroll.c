@@ -219,7 +219,7 @@ static int check_ak(const ss_identity *id, const char *name_hex, ss_err *err)
 		return ss_err_set(err, SS_REFUSED,
 				  "AK '%s': the identity says '%s', the public area holds an %s key",
 				  name_hex, id->ak.alg, alg);
-	if (!ss_tpm_public_is_ak(&id->ak.pub.publicArea, &why))
+	if (!ss_tpm_public_is_tcg_ak(&id->ak.pub.publicArea, &why))
 		return ss_err_set(err, SS_REFUSED, "AK '%s': not an attestation key: %s", name_hex,
 				  why);
 	return SS_OK;
