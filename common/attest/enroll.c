@@ -182,7 +182,8 @@ static int check_ek(const ss_identity *id, const char *bundle, size_t bundle_len
 				  "EK certificate: the identity has none (ek.certificate_pem is null)");
 	if ((rc = ss_ekcert_parse((const char *)id->ek.certificate_pem.data,
 				  id->ek.certificate_pem.len, cert, err)) ||
-	    (rc = ss_ekcert_verify_chain(cert, bundle, bundle_len, now, err)))
+	    (rc = ss_ekcert_verify_chain(cert, bundle, bundle_len, now, err)) ||
+	    (rc = ss_ekcert_check_profile(cert, err)))
 		return rc;
 	if ((rc = ss_pkey_from_public_pem((const char *)id->ek.public_pem.data,
 					  id->ek.public_pem.len, &claimed, err)))
