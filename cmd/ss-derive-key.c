@@ -255,7 +255,8 @@ static int load_session(const struct args *a, const ss_execution *exec, struct r
 		goto out;
 	}
 	if ((rc = ss_secret_read_file(a->session_secret, SESSION_SECRET_LEN, SESSION_SECRET_LEN,
-				      &r->ikm, err)))
+				      &r->ikm, err)) ||
+	    (rc = ss_session_secret_check(&s, r->ikm.p, r->ikm.len, err)))
 		goto out;
 	r->has_binding = true;
 	memcpy(r->binding, s.binding, sizeof r->binding);

@@ -35,6 +35,31 @@ teardown() { assert_tpm_clean; }
 	[ "$(stat -c %a "$T/cp.key")" = 600 ] && [ "$(stat -c %a "$T/runner.key")" = 600 ]
 }
 
+@test "the session's key confirmation vouches for its secret: ss-derive-key takes this one, no other" {
+	exec_json exec-1 tenant-a operator-1 >"$T/exec.json"
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/s1.json"
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" <"$T/s1.json"
+	ss-derive-key --session "$T/s1.json" --cp-pub "$HS/cp.pub" --session-secret "$T/cp.key" \
+		<"$T/exec.json" >"$T/k-cp.json"
+	ss-derive-key --session "$T/s1.json" --cp-pub "$HS/cp.pub" --session-secret "$T/runner.key" \
+		<"$T/exec.json" >"$T/k-runner.json"
+	[ "$(jq -r .key_id "$T/k-cp.json")" = "$(jq -r .key_id "$T/k-runner.json")" ]
+	# A second session of the same execution, and the first one's secret.
+	mv "$T/cp.key" "$T/first.key"
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/s2.json"
+	run --separate-stderr ss-derive-key --session "$T/s2.json" --cp-pub "$HS/cp.pub" \
+		--session-secret "$T/first.key" <"$T/exec.json"
+	assert_failure_exact 1 "ss-derive-key: session secret does not belong to session '$(jq -r .challenge_id "$T/ch.json")'"
+}
+
 @test "the secret never appears on stdout or stderr" {
 	hs_challenge
 	hs_respond

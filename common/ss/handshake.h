@@ -12,7 +12,7 @@
  *   binding     = SHA-256("ss-session v1" || 0x00 || JCS(challenge) || JCS(evidence))
  *   shared      = X25519(cp eph, runner eph)
  *   secret      = HKDF-SHA256(shared, salt = binding, "ss-session v1 secret", 32)
- *   confirmation= HMAC-SHA256(HKDF-SHA256(shared, binding, "ss-session v1 confirm", 32), binding)
+ *   confirmation= HMAC-SHA256(HKDF-SHA256(secret, binding, "ss-session v1 confirm", 32), binding)
  * JCS(challenge) is of the whole signed challenge as issued.  The verifier
  * recomputes extraData from the challenge it stored, never from evidence.
  * Ephemeral private keys are deleted once used. */

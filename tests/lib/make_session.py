@@ -1,8 +1,13 @@
 #!/usr/bin/python3
 """Build a signed ss.session.v1 for the tests, independently of libss.
 
-usage: make_session.py SIGNING_KEY.pem EXEC.json BINDING_HEX
+usage: make_session.py SIGNING_KEY.pem EXEC.json BINDING_HEX [--secret FILE]
            [--denied REASON] [--expires-in SECONDS] [--after-signing NAME=JSON]...
+
+With --secret, key_confirmation is the session's own for that session secret:
+HMAC-SHA256(HKDF-SHA256(secret, salt = binding, info = "ss-session v1
+confirm", 32), binding), computed here with hmac and hashlib (RFC 5869);
+without it, a value that belongs to no secret.
 
 The control plane's signature: RFC 8785 of the document without
 "signature" (json.dumps with sorted keys and no spaces, which is JCS for
@@ -20,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import hmac
 
 
 def canonical(obj):
@@ -52,11 +58,27 @@ def sign(key_path, message):
             "value": base64.b64encode(value).decode()}
 
 
+def hkdf_sha256(ikm, salt, info, length):
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    okm, block, i = b"", b"", 1
+    while len(okm) < length:
+        block = hmac.new(prk, block + info + bytes([i]), hashlib.sha256).digest()
+        okm += block
+        i += 1
+    return okm[:length]
+
+
+def confirmation(secret, binding):
+    key = hkdf_sha256(secret, binding, b"ss-session v1 confirm", 32)
+    return hmac.new(key, binding, hashlib.sha256).hexdigest()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("key")
     ap.add_argument("execution")
     ap.add_argument("binding")
+    ap.add_argument("--secret")
     ap.add_argument("--denied")
     ap.add_argument("--expires-in", type=int, default=3600)
     ap.add_argument("--after-signing", action="append", default=[])
@@ -81,7 +103,10 @@ def main():
     }
     if a.denied is None:
         doc["session_binding_hash"] = a.binding
-        doc["key_confirmation"] = hashlib.sha256(b"confirm" + bytes.fromhex(a.binding)).hexdigest()
+        if a.secret:
+            doc["key_confirmation"] = confirmation(open(a.secret, "rb").read(), bytes.fromhex(a.binding))
+        else:
+            doc["key_confirmation"] = hashlib.sha256(b"confirm" + bytes.fromhex(a.binding)).hexdigest()
     else:
         doc["expires_at"] = None
     doc["signature"] = sign(a.key, canonical(doc))
