@@ -60,6 +60,29 @@ teardown() { assert_tpm_clean; }
 	assert_failure_exact 1 "ss-derive-key: session secret does not belong to session '$(jq -r .challenge_id "$T/ch.json")'"
 }
 
+@test "the state directory cannot be swapped under a running tool: respond writes where it checked" {
+	local id pid i swtpm
+	hs_challenge
+	id=$(jq -r .challenge_id "$T/ch.json")
+	swtpm=$(cat "$SWTPM_DIR/pid")
+	# With the TPM held, respond has opened its state and waits on the TPM.
+	kill -STOP "$swtpm"
+	hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json" >"$T/ev.json" 2>"$T/err" &
+	pid=$!
+	for i in $(seq 200); do
+		ls -l "/proc/$pid/fd" 2>/dev/null | grep -q 'socket:' && break
+		sleep 0.02
+	done
+	# Another directory takes the state's name meanwhile.
+	mv "$T/runner" "$T/runner.checked"
+	mkdir -m 700 "$T/runner"
+	kill -CONT "$swtpm"
+	wait "$pid"
+	[ -f "$T/runner.checked/runner-pending/$id" ]
+	[ ! -e "$T/runner/runner-pending" ]
+	[ -z "$(ls -A "$T/runner")" ]
+}
+
 @test "the secret never appears on stdout or stderr" {
 	hs_challenge
 	hs_respond
