@@ -374,7 +374,7 @@ out:
  * one moves it), then read it back with the control plane's signature
  * checked. */
 static int consume_pending(ss_store *st, const ss_signer *cp, const char *challenge_id,
-			   pending *p, ss_err *err)
+			   pending *p, bool *taken, ss_err *err)
 {
 	char what[200];
 	ss_keyring ring = { 0 };
@@ -388,6 +388,7 @@ static int consume_pending(ss_store *st, const ss_signer *cp, const char *challe
 	if ((rc = ss_store_move(st, SS_KIND_ENROLL_PENDING, SS_KIND_ENROLL_CONSUMED, challenge_id,
 				&moved, err)))
 		return rc;
+	*taken = moved;
 	if (!moved) {
 		if (ss_store_exists(st, SS_KIND_ENROLL_CONSUMED, challenge_id))
 			return ss_err_set(err, SS_REFUSED,
@@ -474,15 +475,34 @@ out:
 	return rc;
 }
 
+/* An enroll-verify that fails (not a refusal) after it took its pending
+ * enrollment gives it back, and the audit log says it aborted and why. */
+static void give_back(ss_store *st, const ss_cred_response *resp, int64_t now, const ss_err *why)
+{
+	ss_err ignore = { 0 };
+	cJSON *entry;
+	bool moved;
+
+	(void)ss_store_move(st, SS_KIND_ENROLL_CONSUMED, SS_KIND_ENROLL_PENDING, resp->challenge_id,
+			    &moved, &ignore);
+	entry = audit_entry("enroll-verify", "aborted", now);
+	ss_json_add_string(entry, "challenge_id", resp->challenge_id);
+	ss_json_add_string(entry, "runner_id", resp->runner_id);
+	ss_json_add_hex(entry, "ak_name", resp->ak_name, resp->ak_name_len);
+	ss_json_add_string(entry, "reason", why->msg);
+	(void)audit_write(st, entry, &ignore);
+}
+
 int ss_enroll_verify(ss_store *st, const ss_signer *cp, const ss_cred_response *resp,
 		     int64_t now, cJSON **enrollment, ss_err *err)
 {
 	pending p = { 0 };
 	cJSON *doc = NULL, *refusal;
+	bool taken = false;
 	int rc;
 
 	*enrollment = NULL;
-	if ((rc = consume_pending(st, cp, resp->challenge_id, &p, err)) ||
+	if ((rc = consume_pending(st, cp, resp->challenge_id, &p, &taken, err)) ||
 	    (rc = check_response(&p, resp, now, err)))
 		goto out;
 	doc = enrollment_to_json(&p, now);
@@ -492,6 +512,8 @@ int ss_enroll_verify(ss_store *st, const ss_signer *cp, const ss_cred_response *
 	doc = NULL;
 	rc = SS_OK;
 out:
+	if (rc && rc != SS_REFUSED && taken)
+		give_back(st, resp, now, err);
 	if (rc == SS_REFUSED) {
 		refusal = audit_entry("enroll-verify", "refused", now);
 		ss_json_add_string(refusal, "challenge_id", resp->challenge_id);

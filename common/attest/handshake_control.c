@@ -10,6 +10,8 @@
 #include "ss/enroll.h"
 #include "ss/io.h"
 #include "ss/json.h"
+#include "ss/output.h"
+#include "ss/secret.h"
 #include "ss/session.h"
 #include "ss/timefmt.h"
 
@@ -76,6 +78,8 @@ struct judgement {
 	const ss_hs_verifier *v;
 	ss_session s;
 	bool consumed;          /* this verify consumed the challenge */
+	bool archived;          /* and archived its decision */
+	ss_buf pending_text;    /* the pending record as it was: to give it back */
 	const char *detail_reason;
 	char detail[320];
 	cJSON *challenge_doc;
@@ -131,8 +135,13 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 
 	if (!ss_store_valid_key(id))
 		return deny(j, SS_R_UNKNOWN_CHALLENGE, "challenge '%s' is not known", id);
-	if ((rc = ss_store_get_json(st, SS_KIND_CHALLENGES, id, &pending, &found, err)))
+	if ((rc = ss_store_get(st, SS_KIND_CHALLENGES, id, &j->pending_text, &found, err)))
 		goto out;
+	if (found && (rc = ss_json_parse((const char *)j->pending_text.data, j->pending_text.len,
+					 &pending, err))) {
+		ss_err_prefix(err, "store record %s/%s", SS_KIND_CHALLENGES, id);
+		goto out;
+	}
 	if (!found) {
 		if (ss_store_exists(st, SS_KIND_CONSUMED, id)) {
 			known_execution(j, id);
@@ -157,6 +166,7 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 		rc = deny(j, SS_R_CHALLENGE_REUSED, "challenge '%s' was already used", id);
 		goto out;
 	}
+	j->consumed = true;
 	if ((rc = ss_store_remove(st, SS_KIND_CHALLENGES, id, &found, err)))
 		goto out;
 	j->challenge_doc = cJSON_Duplicate(ch, 1);
@@ -173,7 +183,6 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 	if ((rc = ss_secret_alloc(&j->cp_eph, SS_X25519_LEN, err)))
 		goto out;
 	memcpy(j->cp_eph.p, key.data, SS_X25519_LEN);
-	j->consumed = true;
 	j->s.has_execution = true;
 	j->s.exec = j->ch.exec;
 out:
@@ -370,7 +379,58 @@ static int archive(struct judgement *j, const cJSON *evidence_doc, const cJSON *
 	cJSON_Delete(rec);
 	rc = ss_store_put(st, SS_KIND_DECISIONS, j->s.challenge_id, b.data, b.len, false, err);
 	ss_buf_free(&b);
+	if (!rc)
+		j->archived = true;
 	return rc;
+}
+
+/* A verify that fails after it took its challenge gives it back: the
+ * pending record as it was, no consumed record, no archived decision, all
+ * committed.  Best effort: what cannot be undone stays consumed, which
+ * fails closed. */
+static void give_back(struct judgement *j, const char *id)
+{
+	ss_store *st = j->v->st;
+	ss_err ignore = { 0 };
+	bool found, created = false;
+
+	if (!j->consumed)
+		return;
+	ss_store_begin(st);
+	if (j->archived)
+		(void)ss_store_remove(st, SS_KIND_DECISIONS, id, &found, &ignore);
+	/* Pending again first (it may never have left), then not consumed. */
+	if (!ss_store_put_new(st, SS_KIND_CHALLENGES, id, j->pending_text.data, j->pending_text.len,
+			      &created, &ignore))
+		(void)ss_store_remove(st, SS_KIND_CONSUMED, id, &found, &ignore);
+	(void)ss_store_commit(st, NULL, &ignore);
+	j->consumed = j->archived = false;
+}
+
+/* The audit line of a verify that stopped before its decision was
+ * delivered, and why.  The failure it reports stands, whether or not the
+ * line could be written. */
+static void audit_aborted(struct judgement *j, const char *challenge_id, const char *policy_hex,
+			  const ss_err *why)
+{
+	cJSON *e = ss_json_new_object();
+	ss_err ignore = { 0 };
+
+	ss_json_add_time(e, "at", j->v->now);
+	ss_json_add_string(e, "event", "verify");
+	ss_json_add_string(e, "decision", "aborted");
+	ss_json_add_string_or_null(e, "challenge_id", challenge_id);
+	ss_json_add_string_or_null(e, "runner_id", j->s.runner_id[0] ? j->s.runner_id : NULL);
+	if (j->s.ak_name_len)
+		ss_json_add_hex(e, "ak_name", j->s.ak_name, j->s.ak_name_len);
+	else
+		ss_json_add_null(e, "ak_name");
+	ss_json_add_string(e, "reason", why->msg);
+	ss_json_add_string(e, "detail", "nothing consumed and no decision archived: the verify "
+			   "stopped before its decision was delivered");
+	ss_json_add_string(e, "policy_sha256", policy_hex);
+	(void)ss_store_audit(j->v->st, e, &ignore);
+	cJSON_Delete(e);
 }
 
 static int audit(struct judgement *j, const char *policy_hex, ss_err *err)
@@ -404,6 +464,7 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	ss_evidence ev;
 	ss_quote_blobs qb;
 	ss_secret secret = SS_SECRET_INIT;
+	ss_output out = SS_OUTPUT_INIT;
 	ss_err decode_err = { 0 };
 	uint8_t ph[32];
 	char policy_hex[65];
@@ -421,6 +482,15 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	j.s.verified_at = v->now;
 	snprintf(j.s.runner_id, sizeof j.s.runner_id, "%s", ev.runner_id);
 
+	/* The output exists, under a temporary name beside its own, before
+	 * anything is consumed: a decision that cannot be delivered is not
+	 * made (ss/output.h). */
+	if ((rc = ss_secret_out_path(v->secret_out, err)) ||
+	    (rc = ss_output_stage(&out, v->secret_out, 0600, err))) {
+		audit_aborted(&j, ev.challenge_id, policy_hex, err);
+		goto out;
+	}
+
 	/* Everything this decision writes becomes durable in one commit. */
 	ss_store_begin(v->st);
 	if (ss_quote_decode(ev.quote.attest.data, ev.quote.attest.len, ev.quote.sig.data,
@@ -432,13 +502,13 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	}
 	if (verdict != SS_OK && verdict != SS_REFUSED) {
 		rc = verdict; /* could not judge: no decision to record */
-		goto out;
+		goto abort;
 	}
 	if (!j.s.has_execution)
 		j.s.challenge_id[0] = 0; /* not one of ours */
 	if (verdict == SS_OK) {
 		if ((rc = seal(&j, evidence_doc, &ev, &secret, err)))
-			goto out;
+			goto abort;
 		j.s.approved = true;
 		snprintf(j.s.reason, sizeof j.s.reason, "%s", SS_R_APPROVED);
 		snprintf(j.detail, sizeof j.detail, "every check passed");
@@ -446,20 +516,29 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	doc = ss_session_to_json(&j.s);
 	if ((rc = ss_doc_sign(doc, v->cp, err)) ||
 	    (rc = archive(&j, evidence_doc, doc, policy_hex, err)) ||
-	    (rc = audit(&j, policy_hex, err)))
-		goto out;
-	if (verdict == SS_OK &&
-	    (rc = ss_secret_write_file_ex(v->secret_out, secret.p, secret.len, SS_SYNC_DATA, err)))
-		goto out;
-	if ((rc = ss_store_commit(v->st, verdict == SS_OK ? v->secret_out : NULL, err)))
-		goto out;
+	    (verdict == SS_OK && (rc = ss_output_write(&out, secret.p, secret.len, err))) ||
+	    (rc = audit(&j, policy_hex, err)) ||
+	    (rc = ss_store_commit(v->st, NULL, err)))
+		goto abort;
+	/* Named only now that the decision it belongs to is committed. */
+	if (verdict == SS_OK && (rc = ss_output_publish(&out, err)))
+		goto abort;
+	if (verdict != SS_OK)
+		ss_output_discard(&out);
 	*session = doc;
 	doc = NULL;
 	rc = verdict;
+	goto out;
+abort:
+	give_back(&j, ev.challenge_id);
+	ss_output_discard(&out);
+	audit_aborted(&j, ev.challenge_id, policy_hex, err);
 out:
+	ss_output_end(&out);
 	ss_secret_free(&secret);
 	cJSON_Delete(doc);
 	cJSON_Delete(j.challenge_doc);
+	ss_buf_wipe_free(&j.pending_text);
 	ss_secret_free(&j.cp_eph);
 	ss_evidence_free(&ev);
 	return rc;
