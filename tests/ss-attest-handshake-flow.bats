@@ -187,6 +187,46 @@ teardown() { assert_tpm_clean; }
 	assert_failure_exact 1 "ss-attest-handshake: challenge: '$id' was already answered"
 }
 
+@test "a challenge is answered once, ever: not again after finish, and the mark holds no key" {
+	hs_challenge
+	hs_respond
+	id=$(jq -r .challenge_id "$T/ch.json")
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/session.json"
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" \
+		<"$T/session.json"
+	[ ! -e "$T/runner/runner-pending/$id" ]
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 1 "ss-attest-handshake: challenge: '$id' was already answered"
+	[ ! -e "$T/runner/runner-pending/$id" ]
+	# What is kept is the challenge's id and expiry, never a key.
+	run jq -c 'keys' "$T/runner/runner-answered/$id"
+	assert_output '["challenge_id","expires_at"]'
+	[ "$(jq -r .expires_at "$T/runner/runner-answered/$id")" = "$(jq -r .expires_at "$T/ch.json")" ]
+}
+
+@test "gc drops an answered challenge's mark only once the challenge has expired" {
+	hs_challenge --ttl 2
+	hs_respond
+	id=$(jq -r .challenge_id "$T/ch.json")
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/session.json"
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" \
+		<"$T/session.json"
+	run --separate-stderr hs gc --grace 0 --state "$T/runner"
+	assert_output '{"type":"ss.gc.v1","removed_challenges":0,"removed_answered_challenges":0}'
+	[ -f "$T/runner/runner-answered/$id" ]
+	sleep 3
+	run --separate-stderr hs gc --grace 0 --state "$T/runner"
+	assert_output '{"type":"ss.gc.v1","removed_challenges":0,"removed_answered_challenges":1}'
+	[ ! -e "$T/runner/runner-answered/$id" ]
+	# Expired, the challenge is refused for that reason now.
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 1 "ss-attest-handshake: challenge: expired at $(jq -r .expires_at "$T/ch.json")"
+}
+
 @test "a never-enrolled AK is denied: ak_not_enrolled" {
 	ss-tpm-identity enroll --runner-id runner-1 --ak-handle 0x8100A002 --state "$T/runner2" >/dev/null
 	hs_challenge

@@ -544,10 +544,13 @@ out:
 	return rc;
 }
 
-/* Remove the records of kind whose member's expires_at is more than grace
- * seconds past, and those already consumed (left by a crash). */
-static int gc_expired(ss_store *st, const char *kind, const char *consumed, int64_t now,
-		      int64_t grace, size_t *removed, ss_err *err)
+/* Remove the records of kind that are past expiry + grace: the expires_at
+ * of the record's "challenge" member (or of the record itself when member
+ * is NULL), and those of consumed (left by a crash).  removed gets the keys
+ * removed, when not NULL. */
+static int gc_expired(ss_store *st, const char *kind, const char *member, const char *consumed,
+		      int64_t now, int64_t grace, size_t *count, char ***removed, size_t *nremoved,
+		      ss_err *err)
 {
 	char **names;
 	size_t n;
@@ -557,7 +560,7 @@ static int gc_expired(ss_store *st, const char *kind, const char *consumed, int6
 		return rc;
 	for (size_t i = 0; i < n && !rc; i++) {
 		cJSON *rec = NULL;
-		const cJSON *ch;
+		const cJSON *holder = NULL;
 		int64_t expires;
 		bool found, gone = consumed && ss_store_exists(st, consumed, names[i]);
 		ss_err ignore;
@@ -565,16 +568,23 @@ static int gc_expired(ss_store *st, const char *kind, const char *consumed, int6
 		if (!gone) {
 			/* Unreadable records are left for a human. */
 			bool expired = !ss_store_get_json(st, kind, names[i], &rec, &found, &ignore) &&
-				       found && !ss_json_object(rec, "", "challenge", &ch, &ignore) &&
-				       !ss_json_time(ch, "", "expires_at", &expires, &ignore) &&
+				       found &&
+				       (member ? !ss_json_object(rec, "", member, &holder, &ignore)
+					       : (holder = rec) != NULL) &&
+				       !ss_json_time(holder, "", "expires_at", &expires, &ignore) &&
 				       now > expires + grace;
 			if (rec)
 				ss_json_wipe_delete(rec);
 			if (!expired)
 				continue;
 		}
-		rc = ss_store_remove(st, kind, names[i], &found, err);
-		*removed += found;
+		if ((rc = ss_store_remove(st, kind, names[i], &found, err)) || !found)
+			continue;
+		++*count;
+		if (removed) {
+			*removed = ss_xrealloc(*removed, (*nremoved + 1) * sizeof **removed);
+			(*removed)[(*nremoved)++] = ss_xstrdup(names[i]);
+		}
 	}
 	ss_store_keys_free(names, n);
 	return rc;
@@ -582,19 +592,34 @@ static int gc_expired(ss_store *st, const char *kind, const char *consumed, int6
 
 int ss_hs_gc(ss_store *st, int64_t now, int64_t grace, cJSON **report, ss_err *err)
 {
-	size_t challenges = 0, answered = 0;
+	size_t challenges = 0, pending = 0, marks = 0, answered, npending = 0, nmarks = 0;
+	char **pending_ids = NULL, **mark_ids = NULL;
 	int rc;
 
 	*report = NULL;
 	ss_store_begin(st);
-	if ((rc = gc_expired(st, SS_KIND_CHALLENGES, SS_KIND_CONSUMED, now, grace, &challenges,
-			     err)) ||
-	    (rc = gc_expired(st, SS_KIND_RUNNER_PENDING, NULL, now, grace, &answered, err)) ||
+	if ((rc = gc_expired(st, SS_KIND_CHALLENGES, "challenge", SS_KIND_CONSUMED, now, grace,
+			     &challenges, NULL, NULL, err)) ||
+	    (rc = gc_expired(st, SS_KIND_RUNNER_PENDING, "challenge", NULL, now, grace, &pending,
+			     &pending_ids, &npending, err)) ||
+	    (rc = gc_expired(st, SS_KIND_RUNNER_ANSWERED, NULL, NULL, now, grace, &marks, &mark_ids,
+			     &nmarks, err)) ||
 	    (rc = ss_store_commit(st, NULL, err)))
-		return rc;
+		goto out;
+	/* Answered challenges, by id: a record and its mark are one. */
+	answered = nmarks;
+	for (size_t i = 0; i < npending; i++) {
+		bool both = false;
+		for (size_t k = 0; k < nmarks && !both; k++)
+			both = strcmp(pending_ids[i], mark_ids[k]) == 0;
+		answered += !both;
+	}
 	*report = ss_json_new_object();
 	ss_json_add_string(*report, "type", "ss.gc.v1");
 	ss_json_add_int(*report, "removed_challenges", (int64_t)challenges);
 	ss_json_add_int(*report, "removed_answered_challenges", (int64_t)answered);
-	return SS_OK;
+out:
+	ss_store_keys_free(pending_ids, npending);
+	ss_store_keys_free(mark_ids, nmarks);
+	return rc;
 }

@@ -25,8 +25,10 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 	ESYS_TR ak = ESYS_TR_NONE;
 	uint8_t extra[32];
 	char when[SS_TIME_LEN];
-	ss_buf text = SS_BUF_INIT;
-	cJSON *doc = NULL, *rec = NULL;
+	ss_buf text = SS_BUF_INIT, mark_text = SS_BUF_INIT;
+	cJSON *doc = NULL, *rec = NULL, *mark;
+	bool claimed = false, kept = false, found;
+	ss_err ignore = { 0 };
 	int rc;
 
 	*evidence = NULL;
@@ -39,7 +41,8 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 		ss_time_format(ch.expires_at, when);
 		return ss_err_set(err, SS_REFUSED, "challenge: expired at %s", when);
 	}
-	if (ss_store_exists(st, SS_KIND_RUNNER_PENDING, ch.challenge_id))
+	if (ss_store_exists(st, SS_KIND_RUNNER_ANSWERED, ch.challenge_id) ||
+	    ss_store_exists(st, SS_KIND_RUNNER_PENDING, ch.challenge_id))
 		return ss_err_set(err, SS_REFUSED, "challenge: '%s' was already answered",
 				  ch.challenge_id);
 	snprintf(ev.challenge_id, sizeof ev.challenge_id, "%s", ch.challenge_id);
@@ -60,14 +63,39 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 	ss_json_add_item(rec, "evidence", cJSON_Duplicate(doc, 1));
 	ss_json_add_b64(rec, "runner_ephemeral_b64", eph.p, eph.len);
 	ss_json_write(rec, &text);
+	mark = ss_json_new_object();
+	ss_json_add_string(mark, "challenge_id", ch.challenge_id);
+	ss_json_add_time(mark, "expires_at", ch.expires_at);
+	ss_json_write(mark, &mark_text);
+	cJSON_Delete(mark);
 	ss_store_begin(st);
+	/* The claim: created exclusively, kept after finish, until expiry. */
+	if ((rc = ss_store_put_new(st, SS_KIND_RUNNER_ANSWERED, ch.challenge_id, mark_text.data,
+				   mark_text.len, &claimed, err)))
+		goto out;
+	if (!claimed) {
+		rc = ss_err_set(err, SS_REFUSED, "challenge: '%s' was already answered",
+				ch.challenge_id);
+		goto out;
+	}
 	if ((rc = ss_store_put(st, SS_KIND_RUNNER_PENDING, ch.challenge_id, text.data, text.len, true,
-			       err)) ||
-	    (rc = ss_store_commit(st, NULL, err)))
+			       err)))
+		goto out;
+	kept = true;
+	if ((rc = ss_store_commit(st, NULL, err)))
 		goto out;
 	*evidence = doc;
 	doc = NULL;
 out:
+	/* Evidence that never left answered nothing: no claim stays. */
+	if (rc && claimed) {
+		ss_store_begin(st);
+		if (kept)
+			(void)ss_store_remove(st, SS_KIND_RUNNER_PENDING, ch.challenge_id, &found, &ignore);
+		(void)ss_store_remove(st, SS_KIND_RUNNER_ANSWERED, ch.challenge_id, &found, &ignore);
+		(void)ss_store_commit(st, NULL, &ignore);
+	}
+	ss_buf_free(&mark_text);
 	if (rec)
 		ss_json_wipe_delete(rec);
 	ss_buf_wipe_free(&text);
