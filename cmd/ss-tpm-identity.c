@@ -53,6 +53,7 @@ enum {
 	K_PCRS,
 	K_QDATA,
 	K_TCTI,
+	K_CP_PUB,
 };
 
 
@@ -73,7 +74,7 @@ static const ss_cmd cmds[] = {
 	  "quote PCRs with the AK, print ss.quote.v1" },
 	{ "pcrs", "--pcrs SPEC", "read PCRs, print ss.pcrs.v1" },
 	{ "ak-pub", "[--ak-handle H]", "print the AK's public key (PEM)" },
-	{ "activate", "[--ak-handle H] [--ek-handle H] < CHALLENGE",
+	{ "activate", "--cp-pub PUB.pem [--state DIR] [--ak-handle H] [--ek-handle H] < CHALLENGE",
 	  "TPM2_ActivateCredential: ss.credential-challenge.v1 in, ss.credential-response.v1 out" },
 	{ NULL, NULL, NULL },
 };
@@ -95,8 +96,10 @@ static const ss_opt opts[] = {
 	  "owner hierarchy password, from a file only its owner can read" },
 	{ "owner-auth-fd", K_OAUTH_FD, "N", ON(CMD_ENROLL) | ON(CMD_SHOW), false,
 	  "owner hierarchy password, from descriptor N" },
-	{ "state", K_STATE, "DIR", ON(CMD_ENROLL) | ON(CMD_SHOW), false,
+	{ "state", K_STATE, "DIR", ON(CMD_ENROLL) | ON(CMD_SHOW) | ON(CMD_ACTIVATE), false,
 	  "state directory (default $SS_STATE_DIR, $XDG_STATE_HOME/ss, ~/.local/state/ss)" },
+	{ "cp-pub", K_CP_PUB, "FILE", ON(CMD_ACTIVATE), true,
+	  "pinned control-plane public key (PEM; repeatable): activate only what it signed" },
 	{ "pcrs", K_PCRS, "SPEC", ON(CMD_QUOTE) | ON(CMD_PCRS), false,
 	  "PCR selection, e.g. sha256:0-7 or sha256:0,1,2" },
 	{ "qualifying-data", K_QDATA, "HEX", ON(CMD_QUOTE), false,
@@ -136,6 +139,8 @@ typedef struct options {
 	size_t qlen;
 	const char *tcti;
 	bool verbose;
+	const char *cp_pub[SS_KEYRING_MAX];
+	int ncp_pub;
 } options;
 
 /* ---- command line ---------------------------------------------------------- */
@@ -217,6 +222,11 @@ static int on_opt(void *ctx, int key, const char *arg, ss_err *err)
 	case K_VERBOSE:
 		o->verbose = true;
 		return SS_OK;
+	case K_CP_PUB:
+		if (o->ncp_pub == SS_KEYRING_MAX)
+			return ss_err_set(err, SS_EUSAGE, "--cp-pub: at most %d keys", SS_KEYRING_MAX);
+		o->cp_pub[o->ncp_pub++] = arg;
+		return SS_OK;
 	}
 	return ss_err_set(err, SS_EUSAGE, "unhandled option");
 }
@@ -233,6 +243,8 @@ static int check_args(int cmd, const options *o, int argc, char **argv, int argi
 		return ss_err_set(err, SS_EUSAGE, "%s: --pcrs is required", name);
 	if (cmd == CMD_QUOTE && !o->have_qdata)
 		return ss_err_set(err, SS_EUSAGE, "%s: --qualifying-data is required", name);
+	if (cmd == CMD_ACTIVATE && !o->ncp_pub)
+		return ss_err_set(err, SS_EUSAGE, "%s: --cp-pub is required", name);
 	return SS_OK;
 }
 
@@ -538,18 +550,17 @@ static int cmd_ak_pub(const options *o, ss_err *err)
 	return rc;
 }
 
-static int read_challenge(ss_cred_challenge *c, ss_err *err)
+static int read_challenge(cJSON **doc, ss_cred_challenge *c, ss_err *err)
 {
 	ss_buf in = SS_BUF_INIT;
-	cJSON *doc = NULL;
 	int rc;
 
+	*doc = NULL;
 	if (!(rc = ss_read_fd(0, "standard input", SS_JSON_MAX_SIZE, &in, err)) &&
-	    !(rc = ss_json_parse((const char *)in.data, in.len, &doc, err)))
-		rc = ss_cred_challenge_parse(doc, c, err);
+	    !(rc = ss_json_parse((const char *)in.data, in.len, doc, err)))
+		rc = ss_cred_challenge_parse(*doc, c, err);
 	if (rc)
 		ss_err_prefix(err, "read credential challenge");
-	cJSON_Delete(doc);
 	ss_buf_free(&in);
 	return rc;
 }
@@ -558,28 +569,40 @@ static int cmd_activate(const options *o, ss_err *err)
 {
 	ss_cred_challenge c;
 	ss_cred_response resp;
+	ss_identity id;
 	ss_tpm t;
 	ss_tpm_ek ek = { .tr = ESYS_TR_NONE };
 	ss_tpm_ak ak;
+	cJSON *doc = NULL;
 	int rc;
 
-	if ((rc = read_challenge(&c, err)))
+	/* Only this runner's own control plane's challenge, for the runner
+	 * and AK enrolled in its state: checked before any TPM command. */
+	if ((rc = read_challenge(&doc, &c, err)) ||
+	    (rc = ss_cred_challenge_accept_here(doc, &c, o->cp_pub, o->ncp_pub, o->state, ss_now(),
+						&id, err))) {
+		cJSON_Delete(doc);
+		ss_cred_challenge_free(&c);
 		return rc;
+	}
+	cJSON_Delete(doc);
 	if ((rc = tpm_start(&t, o, err)))
 		goto out;
-	ak.handle = ak_handle_of(o);
+	ak.handle = o->ak_handle ? o->ak_handle : id.ak.handle;
 	if (!(rc = ss_tpm_ak_load(&t, ak.handle, &ak.tr, &ak.pub, ak.name, &ak.name_len, err)) &&
-	    !(rc = ss_tpm_ek_select(&t, o->ek_handle, false, &ek, err)))
+	    !(rc = ss_tpm_ek_select(&t, o->ek_handle ? o->ek_handle : id.ek.handle, false, &ek,
+				    err)))
 		rc = ss_tpm_activate(&t, &ak, &ek, &c, ss_now(), &resp, err);
 	ss_tpm_ek_free(&ek);
 	ss_tpm_close(&t);
 	if (!rc) {
-		cJSON *doc = ss_cred_response_to_json(&resp);
+		doc = ss_cred_response_to_json(&resp);
 		rc = ss_json_print_line(doc, err);
 		cJSON_Delete(doc);
 	}
 	ss_wipe(&resp, sizeof resp);
 out:
+	ss_identity_free(&id);
 	ss_cred_challenge_free(&c);
 	return rc;
 }

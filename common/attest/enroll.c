@@ -359,6 +359,13 @@ int ss_enroll_challenge(ss_store *st, const ss_signer *cp, const ss_identity *id
 	ch.issued_at = p.issued_at;
 	ch.expires_at = p.expires_at;
 	*challenge = ss_cred_challenge_to_json(&ch);
+	/* Signed like every document the control plane issues: the runner
+	 * activates only its own control plane's credentials. */
+	if ((rc = ss_doc_sign(*challenge, cp, err))) {
+		cJSON_Delete(*challenge);
+		*challenge = NULL;
+		goto out;
+	}
 	rc = SS_OK;
 out:
 	ss_wipe(credential, sizeof credential);

@@ -17,45 +17,19 @@ for ECDSA P-256 (DER), key_id = SHA-256 of the signer's SubjectPublicKeyInfo
 DER.  --after-signing edits members once the signature is made, as an
 attacker would."""
 import argparse
-import base64
 import datetime
 import hashlib
+import hmac
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import hmac
 
-
-def canonical(obj):
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_session_sign import canonical, sign  # noqa: E402
 
 
 def rfc3339(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def openssl(*args, data=None):
-    return subprocess.run(["openssl", *args], input=data, capture_output=True, check=True).stdout
-
-
-def sign(key_path, message):
-    spki = openssl("pkey", "-in", key_path, "-pubout", "-outform", "DER")
-    text = openssl("pkey", "-in", key_path, "-noout", "-text")
-    with tempfile.NamedTemporaryFile(delete=False) as f:
-        f.write(message)
-    try:
-        if text.startswith(b"ED25519"):
-            alg = "ed25519"
-            value = openssl("pkeyutl", "-sign", "-rawin", "-inkey", key_path, "-in", f.name)
-        else:
-            alg = "ecdsa-p256-sha256"
-            value = openssl("dgst", "-sha256", "-sign", key_path, f.name)
-    finally:
-        os.unlink(f.name)
-    return {"alg": alg, "key_id": hashlib.sha256(spki).hexdigest(),
-            "value": base64.b64encode(value).decode()}
 
 
 def hkdf_sha256(ikm, salt, info, length):
