@@ -247,7 +247,8 @@ static int load_session(const struct args *a, const ss_execution *exec, struct r
 		goto out;
 	}
 	if ((rc = ss_secret_read_file(a->session_secret, SESSION_SECRET_LEN, SESSION_SECRET_LEN,
-				      &r->ikm, err)))
+				      &r->ikm, err)) ||
+	    (rc = ss_session_secret_check(&s, r->ikm.p, r->ikm.len, err)))
 		goto out;
 	r->has_binding = true;
 	memcpy(r->binding, s.binding, sizeof r->binding);
@@ -361,7 +362,7 @@ static int derive_batch(const struct args *a, ss_err *err)
 			   a->jobs ? a->jobs : ss_keybatch_default_jobs() };
 	int rc;
 
-	if (a->secret_dir && (rc = ss_private_dir(a->secret_dir, err)))
+	if (a->secret_dir && (rc = ss_secret_dir(a->secret_dir, err)))
 		goto out;
 	if ((rc = load_root(a, NULL, &r, err)))
 		goto out;

@@ -45,7 +45,7 @@
 enum {
 	OPT_RUNNER_ID = SS_OPT_FIRST, OPT_ALG, OPT_EK_HANDLE, OPT_AK_HANDLE, OPT_FORCE,
 	OPT_EAUTH_FILE, OPT_EAUTH_FD, OPT_OAUTH_FILE, OPT_OAUTH_FD, OPT_STATE, OPT_PCRS,
-	OPT_QDATA, OPT_TCTI, OPT_VERBOSE = 'v',
+	OPT_QDATA, OPT_TCTI, OPT_CP_PUB, OPT_VERBOSE = 'v',
 };
 
 static ss_cmd_fn run_enroll, run_show, run_quote, run_pcrs, run_ak_pub, run_activate;
@@ -67,6 +67,9 @@ static const ss_opt opts[] = {
 	{ "state", OPT_STATE, "DIR",
 	  "state directory (default $SS_STATE_DIR, $XDG_STATE_HOME/ss, ~/.local/state/ss)",
 	  SS_OPT_GLOBAL },
+	{ "cp-pub", OPT_CP_PUB, "FILE",
+	  "pinned control-plane public key (PEM; repeatable): activate only what it signed",
+	  SS_OPT_REPEAT },
 	{ "pcrs", OPT_PCRS, "SPEC", "PCR selection, e.g. sha256:0-7 or sha256:0,1,2" },
 	{ "qualifying-data", OPT_QDATA, "HEX",
 	  "qualifying data (nonce) for the quote, 1 to 64 bytes in hex" },
@@ -110,12 +113,13 @@ static const ss_cmd cmds[] = {
 	  .example = "ss-tpm-identity ak-pub > ak.pem",
 	  .opts = { OPT_AK_HANDLE, OPT_TCTI, OPT_VERBOSE } },
 	{ .name = "activate", .run = run_activate,
-	  .synopsis = "[--ak-handle H] [--ek-handle H] < CHALLENGE",
+	  .synopsis = "--cp-pub PUB.pem [--state DIR] [--ak-handle H] [--ek-handle H] < CHALLENGE",
 	  .help = "TPM2_ActivateCredential: ss.credential-challenge.v1 in, "
 		  "ss.credential-response.v1 out",
-	  .example = "ss-tpm-identity activate < challenge.json > response.json",
-	  .opts = { OPT_AK_HANDLE, OPT_EK_HANDLE, OPT_EAUTH_FILE, OPT_EAUTH_FD, OPT_TCTI,
-		    OPT_VERBOSE } },
+	  .example = "ss-tpm-identity activate --cp-pub cp.pub < challenge.json > response.json",
+	  .opts = { OPT_CP_PUB, OPT_STATE, OPT_AK_HANDLE, OPT_EK_HANDLE, OPT_EAUTH_FILE,
+		    OPT_EAUTH_FD, OPT_TCTI, OPT_VERBOSE },
+	  .needs = { OPT_CP_PUB } },
 	{ NULL },
 };
 
@@ -141,6 +145,8 @@ struct args {
 	size_t qlen;
 	const char *tcti;
 	bool verbose;
+	const char *cp_pub[SS_KEYRING_MAX];
+	int ncp_pub;
 };
 
 /* ---- command line ---------------------------------------------------------- */
@@ -195,6 +201,11 @@ static int set_option(void *args, int key, const char *arg, ss_err *err)
 		return ss_opt_hex("--qualifying-data", arg, a->qdata, sizeof a->qdata, &a->qlen, err);
 	case OPT_TCTI: a->tcti = arg; return SS_OK;
 	case OPT_VERBOSE: a->verbose = true; return SS_OK;
+	case OPT_CP_PUB:
+		if (a->ncp_pub == SS_KEYRING_MAX)
+			return ss_err_set(err, SS_EUSAGE, "--cp-pub: at most %d keys", SS_KEYRING_MAX);
+		a->cp_pub[a->ncp_pub++] = arg;
+		return SS_OK;
 	}
 	return SS_OK;
 }
@@ -378,18 +389,17 @@ static int run_ak_pub(void *args, ss_err *err)
 	return rc;
 }
 
-static int read_challenge(ss_cred_challenge *c, ss_err *err)
+static int read_challenge(cJSON **doc, ss_cred_challenge *c, ss_err *err)
 {
 	ss_buf in = SS_BUF_INIT;
-	cJSON *doc = NULL;
 	int rc;
 
+	*doc = NULL;
 	if (!(rc = ss_read_fd(0, "standard input", SS_JSON_MAX_SIZE, &in, err)) &&
-	    !(rc = ss_json_parse((const char *)in.data, in.len, &doc, err)))
-		rc = ss_cred_challenge_parse(doc, c, err);
+	    !(rc = ss_json_parse((const char *)in.data, in.len, doc, err)))
+		rc = ss_cred_challenge_parse(*doc, c, err);
 	if (rc)
 		ss_err_prefix(err, "read credential challenge");
-	cJSON_Delete(doc);
 	ss_buf_free(&in);
 	return rc;
 }
@@ -397,29 +407,41 @@ static int read_challenge(ss_cred_challenge *c, ss_err *err)
 static int run_activate(void *args, ss_err *err)
 {
 	const struct args *a = args;
-	ss_cred_challenge c;
+	ss_cred_challenge c = { 0 };
 	ss_cred_response resp;
+	ss_identity id;
 	ss_tpm t;
 	ss_tpm_ek ek = { .tr = ESYS_TR_NONE };
 	ss_tpm_ak ak;
+	cJSON *doc = NULL;
 	int rc;
 
-	if ((rc = read_challenge(&c, err)))
+	/* Only this runner's own control plane's challenge, for the runner
+	 * and AK enrolled in its state: checked before any TPM command. */
+	if ((rc = read_challenge(&doc, &c, err)) ||
+	    (rc = ss_cred_challenge_accept_here(doc, &c, a->cp_pub, a->ncp_pub, a->state, ss_now(),
+						&id, err))) {
+		cJSON_Delete(doc);
+		ss_cred_challenge_free(&c);
 		return rc;
+	}
+	cJSON_Delete(doc);
 	if ((rc = tpm_start(&t, a, err)))
 		goto out;
-	if (!(rc = ss_tpm_ak_load(&t, ak_handle_of(a), &ak, err)) &&
-	    !(rc = ss_tpm_ek_select(&t, a->ek_handle, false, &ek, err)))
+	if (!(rc = ss_tpm_ak_load(&t, a->ak_handle ? a->ak_handle : id.ak.handle, &ak, err)) &&
+	    !(rc = ss_tpm_ek_select(&t, a->ek_handle ? a->ek_handle : id.ek.handle, false, &ek,
+				    err)))
 		rc = ss_tpm_activate(&t, &ak, &ek, &c, ss_now(), &resp, err);
 	ss_tpm_ek_free(&ek);
 	ss_tpm_close(&t);
 	if (!rc) {
-		cJSON *doc = ss_cred_response_to_json(&resp);
+		doc = ss_cred_response_to_json(&resp);
 		rc = ss_json_print_line(doc, err);
 		cJSON_Delete(doc);
 	}
 	ss_wipe(&resp, sizeof resp);
 out:
+	ss_identity_free(&id);
 	ss_cred_challenge_free(&c);
 	return rc;
 }

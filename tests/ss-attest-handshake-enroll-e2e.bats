@@ -16,8 +16,9 @@ setup_file() {
 	swtpm_init
 	export TPM_B=$SWTPM_DIR CA_B=$SWTPM_CA_BUNDLE
 	swtpm_stop
-	export CP_KEY=$BATS_FILE_TMPDIR/cp.pem
+	export CP_KEY=$BATS_FILE_TMPDIR/cp.pem CP_PUB=$BATS_FILE_TMPDIR/cp.pub
 	cp_key "$CP_KEY"
+	openssl pkey -in "$CP_KEY" -pubout -out "$CP_PUB"
 }
 teardown_file() {
 	SWTPM_DIR=$TPM_A swtpm_fini
@@ -46,7 +47,8 @@ enroll_runner() {
 	validate_schema ss.identity.v1 "$T/id.json"
 	hs enroll-challenge --key "$CP_KEY" --identity "$T/id.json" --ek-ca "$SWTPM_CA_BUNDLE" \
 		>"$T/ch.json"
-	ss-tpm-identity activate --ek-handle "$2" <"$T/ch.json" >"$T/resp.json"
+	ss-tpm-identity activate --cp-pub "$CP_PUB" --state "$T/runner" --ek-handle "$2" <"$T/ch.json" \
+		>"$T/resp.json"
 	validate_schema ss.credential-response.v1 "$T/resp.json"
 	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp.json"
 }
@@ -82,17 +84,21 @@ enroll_runner() {
 		>"$T/ch.json"
 	cid=$(jq -r .challenge_id "$T/ch.json")
 
-	# TPM B holds the AK, not the EK the credential is wrapped for.  (swtpm
-	# answers a seed it cannot decrypt with TPM_RC_FAILURE, whoever made
-	# the blob: tpm2_makecredential's does the same.)
-	run --separate-stderr ss-tpm-identity activate <"$T/ch.json"
-	assert_equal "$status:$output" "4:"
-	[[ "$stderr" == "ss-tpm-identity: activate credential of challenge '$cid': tpm:"* ]]
+	# TPM B holds the AK, not the EK the credential is wrapped for.  Its
+	# runner's tool refuses a challenge for another runner than its own
+	# identity; the TPM itself could not answer either.  (swtpm answers a
+	# seed it cannot decrypt with TPM_RC_FAILURE, whoever made the blob:
+	# tpm2_makecredential's does the same.)
+	run --separate-stderr ss-tpm-identity activate --cp-pub "$CP_PUB" --state "$T/b" <"$T/ch.json"
+	assert_failure_exact 1 "ss-tpm-identity: credential challenge '$cid' is for runner 'runner-a', not for 'runner-b' (the identity in '$T/b')"
+	run activate_tpm2_tools "$T/ch.json" "$RSA_EK" "$(jq -r .ak.handle "$T/id-b.json")" "$T/cred"
+	assert_failure 1
+	assert_output --partial "Esys_ActivateCredential(0x101) - tpm:error(2.0): commands not being accepted because of a TPM failure"
 
 	# TPM A holds the EK, not the AK the credential names: its tool sees
 	# that, and the TPM itself fails the credential's integrity check.
 	use_tpm "$TPM_A" enrolled
-	run --separate-stderr ss-tpm-identity activate <"$T/ch.json"
+	run --separate-stderr ss-tpm-identity activate --cp-pub "$CP_PUB" --state "$T/a" <"$T/ch.json"
 	assert_equal "$status:$output" "1:"
 	run activate_tpm2_tools "$T/ch.json" "$RSA_EK" "$(jq -r .ak.handle "$T/id-a.json")" "$T/cred"
 	assert_failure 1

@@ -87,6 +87,75 @@ other_ca() {
 	assert_failure_exact 1 "ss-attest-handshake: EK: the identity says 'ecc-p384', the certificate holds an rsa-2048 key"
 }
 
+# ek_cert_with KIT EXTENSIONS...: replace the kit's EK certificate by one for
+# the same EK key, issued by a CA of this test ($T/other-ca.pem, which is
+# then the whole bundle), with exactly these extension lines.
+ek_cert_with() {
+	local kit=$1
+	shift
+	[ -f "$T/other-ca.pem" ] || other_ca "$T"
+	# A leading "N." of a name in a DN section is how OpenSSL repeats a
+	# field: "1.2.23.133.2.1" stands for the OID 2.23.133.2.1.
+	{
+		echo '[ext]'
+		printf '%s\n' "$@"
+		echo '[tpm]'
+		echo '1.2.23.133.2.1 = id:00001014'
+		echo '1.2.23.133.2.2 = swtpm'
+		echo '1.2.23.133.2.3 = id:20191023'
+		echo '[tpm_no_model]'
+		echo '1.2.23.133.2.1 = id:00001014'
+		echo '1.2.23.133.2.3 = id:20191023'
+	} >"$T/ext.cnf"
+	openssl x509 -new -force_pubkey "$kit/ek.pem" -subj /CN=ek -CA "$T/other-ca.pem" \
+		-CAkey "$T/other-ca.key" -days 2 -extfile "$T/ext.cnf" -extensions ext \
+		-out "$kit/ek-cert.pem"
+}
+
+EKU='extendedKeyUsage = 2.23.133.8.1'
+BC='basicConstraints = critical, CA:FALSE'
+SAN='subjectAltName = critical, dirName:tpm'
+KU_RSA='keyUsage = critical, keyEncipherment'
+
+@test "an EK certificate follows the TCG EK Credential Profile: EKU, CA:FALSE, TPM in the SAN, key usage" {
+	# All four, as swtpm issues them: accepted.
+	ek_cert_with "$T/kit" "$EKU" "$BC" "$SAN" "$KU_RSA"
+	challenge_with "$T/kit" "$T/other-ca.pem"
+	assert_success
+	local case
+	while IFS='|' read -r case why; do
+		kit_copy "$KIT" "$T/kit"
+		case $case in
+		no-eku) ek_cert_with "$T/kit" "$BC" "$SAN" "$KU_RSA" ;;
+		other-eku) ek_cert_with "$T/kit" 'extendedKeyUsage = serverAuth' "$BC" "$SAN" "$KU_RSA" ;;
+		no-bc) ek_cert_with "$T/kit" "$EKU" "$SAN" "$KU_RSA" ;;
+		no-san) ek_cert_with "$T/kit" "$EKU" "$BC" "$KU_RSA" ;;
+		no-model) ek_cert_with "$T/kit" "$EKU" "$BC" 'subjectAltName = critical, dirName:tpm_no_model' "$KU_RSA" ;;
+		no-ku) ek_cert_with "$T/kit" "$EKU" "$BC" "$SAN" ;;
+		ecc-ku) ek_cert_with "$T/kit" "$EKU" "$BC" "$SAN" 'keyUsage = critical, keyAgreement' ;;
+		esac
+		challenge_with "$T/kit" "$T/other-ca.pem"
+		assert_failure_exact 1 "ss-attest-handshake: EK certificate: $why"
+	done <<-'EOF'
+	no-eku|no extended key usage tcg-kp-EKCertificate (2.23.133.8.1)
+	other-eku|no extended key usage tcg-kp-EKCertificate (2.23.133.8.1)
+	no-bc|no basic constraints: an EK certificate says CA:FALSE
+	no-san|the subject alternative name does not name the TPM's manufacturer, model and version
+	no-model|the subject alternative name does not name the TPM's manufacturer, model and version
+	no-ku|no key usage: an rsa EK needs keyEncipherment
+	ecc-ku|the key usage lacks keyEncipherment, which an rsa EK needs
+	EOF
+	run jq -r 'select(.event == "enroll-challenge") | .decision' "$STATE/audit.jsonl"
+	assert_output "issued
+refused
+refused
+refused
+refused
+refused
+refused
+refused"
+}
+
 @test "a signing key that is not restricted is not an AK" {
 	tpm2_createprimary -C o -G ecc256:ecdsa-sha256 -c "$T/k.ctx" \
 		-a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign' >/dev/null
@@ -102,6 +171,56 @@ other_ca() {
 	tpm2_flushcontext -t >/dev/null
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: AK '$(ak_name_hex "$T/kit")': not an attestation key: sign is not set"
+}
+
+# ak_edit KIT ATTRIBUTES_XOR [AUTH_POLICY_HEX]: flip bits of the kit's AK
+# objectAttributes (and set its authPolicy), then write the public area
+# back with its new TPM name, as an attacker would send them.
+ak_edit() {
+	"$SS_PYTHON" - "$@" <<-'PY'
+	import hashlib, struct, sys
+	kit, flip = sys.argv[1], int(sys.argv[2], 0)
+	b = open(kit + "/ak.pub", "rb").read()
+	t = b[2:]
+	name_alg, attrs = struct.unpack(">HI", t[2:8])
+	t = t[:4] + struct.pack(">I", attrs ^ flip) + t[8:]
+	if len(sys.argv) > 3:
+	    n = struct.unpack(">H", t[8:10])[0]
+	    policy = bytes.fromhex(sys.argv[3])
+	    t = t[:8] + struct.pack(">H", len(policy)) + policy + t[10 + n:]
+	assert name_alg == 0x000b
+	open(kit + "/ak.pub", "wb").write(struct.pack(">H", len(t)) + t)
+	open(kit + "/ak.name", "wb").write(struct.pack(">H", name_alg) + hashlib.sha256(t).digest())
+	PY
+}
+
+@test "an AK must have the TCG AK template: each attribute refused with its own reason" {
+	local case flip policy why
+	while IFS='|' read -r flip policy why; do
+		kit_copy "$KIT" "$T/kit"
+		if [ -n "$policy" ]; then
+			ak_edit "$T/kit" "$flip" "$policy"
+		else
+			ak_edit "$T/kit" "$flip"
+		fi
+		challenge_with "$T/kit"
+		assert_failure_exact 1 "ss-attest-handshake: AK '$(ak_name_hex "$T/kit")': not an attestation key: $why"
+	done <<-EOF
+	0x2||fixedTPM is not set
+	0x10||fixedParent is not set
+	0x20||sensitiveDataOrigin is not set
+	0x10000||restricted is not set
+	0x40000||sign is not set
+	0x20000||decrypt is set
+	0x40||userWithAuth is not set
+	0x80||adminWithPolicy is set
+	0x0|$(printf 'ab%.0s' $(seq 32))|authPolicy is not empty
+	0x80|$(printf 'ab%.0s' $(seq 32))|adminWithPolicy is set
+	EOF
+	[ "$(jq -r 'select(.event == "enroll-challenge") | .decision' "$STATE/audit.jsonl" | sort -u)" = refused ]
+	# The kit as tpm2_createak made it passes.
+	challenge_with "$KIT"
+	assert_success
 }
 
 @test "an AK whose document disagrees with its public area is refused or invalid" {

@@ -33,6 +33,28 @@ teardown() { assert_tpm_clean; }
 	assert_output "runner-1 $NAME ecc-p256 rsa-2048 CN=swtpm-localca true $(jq -r .challenge_id "$T/ch.json") $(sha256sum <"$KIT/ek.der" | cut -d' ' -f1) $(base64 -w0 "$KIT/ak.pub")"
 }
 
+@test "enroll-verify: a failure after the pending enrollment was taken gives it back; a retry enrolls" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	enroll_respond "$T/ch.json" "$RSA_EK" "$AK" "$T/resp.json"
+	cid=$(jq -r .challenge_id "$T/ch.json")
+	# The enrolled store cannot be written: its name is taken by a file.
+	: >"$STATE/enrolled"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp.json"
+	assert_failure_exact 6 "ss-attest-handshake: open directory '$STATE/enrolled': Not a directory"
+	[ -f "$STATE/enroll-pending/$cid" ]
+	[ ! -e "$STATE/enroll-consumed/$cid" ]
+	run jq -r 'select(.event == "enroll-verify") | [.decision, .challenge_id, .reason] | join("|")' \
+		"$STATE/audit.jsonl"
+	assert_output "aborted|$cid|open directory '$STATE/enrolled': Not a directory"
+	validate_schema ss.audit.v1 "$STATE/audit.jsonl" --lines
+	rm "$STATE/enrolled"
+	run --separate-stderr hs enroll-verify --key "$CP_KEY" <"$T/resp.json"
+	assert_success
+	[ "$(jq -r .ak_name <<<"$output")" = "$NAME" ]
+	[ ! -e "$STATE/enroll-pending/$cid" ]
+	[ -f "$STATE/enroll-consumed/$cid" ]
+}
+
 @test "a credential one bit off does not verify, and the refused response still uses up its challenge" {
 	enroll_challenge "$KIT" "$T/ch.json"
 	activate_tpm2_tools "$T/ch.json" "$RSA_EK" "$AK" "$T/cred"

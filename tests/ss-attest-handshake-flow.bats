@@ -35,6 +35,54 @@ teardown() { assert_tpm_clean; }
 	[ "$(stat -c %a "$T/cp.key")" = 600 ] && [ "$(stat -c %a "$T/runner.key")" = 600 ]
 }
 
+@test "the session's key confirmation vouches for its secret: ss-derive-key takes this one, no other" {
+	exec_json exec-1 tenant-a operator-1 >"$T/exec.json"
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/s1.json"
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" <"$T/s1.json"
+	ss-derive-key --session "$T/s1.json" --cp-pub "$HS/cp.pub" --session-secret "$T/cp.key" \
+		<"$T/exec.json" >"$T/k-cp.json"
+	ss-derive-key --session "$T/s1.json" --cp-pub "$HS/cp.pub" --session-secret "$T/runner.key" \
+		<"$T/exec.json" >"$T/k-runner.json"
+	[ "$(jq -r .key_id "$T/k-cp.json")" = "$(jq -r .key_id "$T/k-runner.json")" ]
+	# A second session of the same execution, and the first one's secret.
+	mv "$T/cp.key" "$T/first.key"
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/s2.json"
+	run --separate-stderr ss-derive-key --session "$T/s2.json" --cp-pub "$HS/cp.pub" \
+		--session-secret "$T/first.key" <"$T/exec.json"
+	assert_failure_exact 1 "ss-derive-key: session secret does not belong to session '$(jq -r .challenge_id "$T/ch.json")'"
+}
+
+@test "the state directory cannot be swapped under a running tool: respond writes where it checked" {
+	local id pid i swtpm
+	hs_challenge
+	id=$(jq -r .challenge_id "$T/ch.json")
+	swtpm=$(cat "$SWTPM_DIR/pid")
+	# With the TPM held, respond has opened its state and waits on the TPM.
+	kill -STOP "$swtpm"
+	hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json" >"$T/ev.json" 2>"$T/err" &
+	pid=$!
+	for i in $(seq 200); do
+		ls -l "/proc/$pid/fd" 2>/dev/null | grep -q 'socket:' && break
+		sleep 0.02
+	done
+	# Another directory takes the state's name meanwhile.
+	mv "$T/runner" "$T/runner.checked"
+	mkdir -m 700 "$T/runner"
+	kill -CONT "$swtpm"
+	wait "$pid"
+	[ -f "$T/runner.checked/runner-pending/$id" ]
+	[ ! -e "$T/runner/runner-pending" ]
+	[ -z "$(ls -A "$T/runner")" ]
+}
+
 @test "the secret never appears on stdout or stderr" {
 	hs_challenge
 	hs_respond
@@ -137,6 +185,46 @@ teardown() { assert_tpm_clean; }
 	id=$(jq -r .challenge_id "$T/ch.json")
 	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
 	assert_failure_exact 1 "ss-attest-handshake: challenge: '$id' was already answered"
+}
+
+@test "a challenge is answered once, ever: not again after finish, and the mark holds no key" {
+	hs_challenge
+	hs_respond
+	id=$(jq -r .challenge_id "$T/ch.json")
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/session.json"
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" \
+		<"$T/session.json"
+	[ ! -e "$T/runner/runner-pending/$id" ]
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 1 "ss-attest-handshake: challenge: '$id' was already answered"
+	[ ! -e "$T/runner/runner-pending/$id" ]
+	# What is kept is the challenge's id and expiry, never a key.
+	run jq -c 'keys' "$T/runner/runner-answered/$id"
+	assert_output '["challenge_id","expires_at"]'
+	[ "$(jq -r .expires_at "$T/runner/runner-answered/$id")" = "$(jq -r .expires_at "$T/ch.json")" ]
+}
+
+@test "gc drops an answered challenge's mark only once the challenge has expired" {
+	hs_challenge --ttl 2
+	hs_respond
+	id=$(jq -r .challenge_id "$T/ch.json")
+	hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/session.json"
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" \
+		<"$T/session.json"
+	run --separate-stderr hs gc --grace 0 --state "$T/runner"
+	assert_output '{"type":"ss.gc.v1","removed_challenges":0,"removed_answered_challenges":0}'
+	[ -f "$T/runner/runner-answered/$id" ]
+	sleep 3
+	run --separate-stderr hs gc --grace 0 --state "$T/runner"
+	assert_output '{"type":"ss.gc.v1","removed_challenges":0,"removed_answered_challenges":1}'
+	[ ! -e "$T/runner/runner-answered/$id" ]
+	# Expired, the challenge is refused for that reason now.
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 1 "ss-attest-handshake: challenge: expired at $(jq -r .expires_at "$T/ch.json")"
 }
 
 @test "a never-enrolled AK is denied: ak_not_enrolled" {

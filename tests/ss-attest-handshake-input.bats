@@ -89,6 +89,41 @@ nothing_consumed() {
 	nothing_consumed
 }
 
+# policy_refused YAML MESSAGE: verify with this policy is exit 3 with the
+# message (after "policy 'FILE' "), and consumes nothing.
+policy_refused() {
+	printf "$1" >"$T/p.yaml"
+	run --separate-stderr hs verify --key "$HS/cp.pem" --policy "$T/p.yaml" \
+		--session-secret-out "$T/cp.key" --state "$T/cp" <"$T/ev.json"
+	assert_failure_exact 3 "ss-attest-handshake: policy '$T/p.yaml'$2"
+	nothing_consumed
+}
+
+@test "verify: a policy fails closed (one document, plain values, no tags, PCR values named)" {
+	policy_refused 'allow_simulator: false\npcrs: any\n---\nallow_simulator: true\n' \
+		" line 3: a policy is one YAML document; a second one starts here"
+	policy_refused 'pcrs: any\nallow_simulator: "true"\n' \
+		" line 2: 'allow_simulator' must be true or false, unquoted"
+	policy_refused 'pcrs: any\nallow_simulator: !!str true\n' \
+		" line 2: tags are not allowed ('tag:yaml.org,2002:str')"
+	policy_refused 'pcrs: any\nclock_skew: 0X10\n' \
+		" line 2: 'clock_skew' must be a plain decimal number ('0X10')"
+	policy_refused 'pcrs: any\nclock_skew: 010\n' \
+		" line 2: 'clock_skew' must be a plain decimal number ('010')"
+	policy_refused 'pcr_bank: sha256\npcrs:\n  010: %064d\n' \
+		" line 3: '010' is not a PCR index 0-23"
+	policy_refused 'allow_simulator: true\n' \
+		": no 'pcrs': a policy names at least one PCR value, or says 'pcrs: any'"
+	policy_refused 'pcr_bank: sha256\npcrs: {}\nallow_simulator: true\n' \
+		" line 2: 'pcrs' names no PCR: give at least one value, or say 'pcrs: any'"
+}
+
+@test "verify: 'pcrs: any' says outright that any PCR values are accepted" {
+	printf 'pcrs: any\nallow_simulator: true\n' >"$T/p.yaml"
+	hs_verify "$T/ev.json" "$T/p.yaml"
+	assert_success
+}
+
 @test "verify: a control-plane key that group or others can read (exit 3)" {
 	cp "$HS/cp.pem" "$T/loose.pem"
 	chmod 640 "$T/loose.pem"

@@ -23,7 +23,7 @@ teardown() { assert_tpm_clean; }
 }
 
 @test "the same quote is approved by a policy that allows sha1" {
-	printf '%s\n' 'signature_hashes: [sha1, sha256]' 'allow_simulator: true' >"$T/sha1.yaml"
+	printf '%s\n' 'pcrs: any' 'signature_hashes: [sha1, sha256]' 'allow_simulator: true' >"$T/sha1.yaml"
 	hs_challenge --pcrs sha1:0-7
 	hs_respond
 	hs_verify "$T/ev.json" "$T/sha1.yaml"
@@ -41,7 +41,7 @@ teardown() { assert_tpm_clean; }
 		--pcrs "$T/q.pcrs" --qualifying-data "$qd"
 	assert_equal "$status" 1
 	assert_equal "$stderr" "ss-attest-handshake: quote is not valid: hash_not_allowed"
-	printf '%s\n' 'signature_hashes: [sha1, sha256]' >"$T/sha1.yaml"
+	printf '%s\n' 'pcrs: any' 'signature_hashes: [sha1, sha256]' >"$T/sha1.yaml"
 	run --separate-stderr hs verify-quote --ak-pub "$T/ak.tpm2b" --attest "$T/q.msg" --sig "$T/q.sig" \
 		--pcrs "$T/q.pcrs" --qualifying-data "$qd" --policy "$T/sha1.yaml"
 	assert_success

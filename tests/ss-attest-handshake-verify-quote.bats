@@ -148,6 +148,31 @@ invalid_because() {
 	assert_output "AK attributes: restricted is not set"
 }
 
+@test "the verdict reports the AK's attributes and authPolicy" {
+	vq --pcrs "$T/q.pcrs"
+	assert_success
+	run jq -r '[(.ak_attributes | join("|")), (.ak_auth_policy | tostring)] | join(" ")' <<<"$output"
+	assert_output "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign null"
+}
+
+@test "a restricted AK with adminWithPolicy and an authPolicy is still valid, and says so" {
+	local policy
+	policy=$(printf 'cd%.0s' $(seq 32))
+	echo "$policy" | xxd -r -p >"$T/policy.bin"
+	tpm2_createprimary -Q -C o -G ecc256:ecdsa-sha256:null -L "$T/policy.bin" -c "$T/pak.ctx" \
+		-a 'fixedtpm|fixedparent|sensitivedataorigin|userwithauth|adminwithpolicy|restricted|sign'
+	tpm2_readpublic -Q -c "$T/pak.ctx" -o "$T/pak.tpm2b"
+	tpm2_quote -Q -c "$T/pak.ctx" -l sha256:0,1,2,3,4,5,6,7 -q "$QD" -g sha256 -m "$T/q.msg" \
+		-s "$T/q.sig" -o "$T/q.pcrs"
+	tpm2_flushcontext -t >/dev/null
+	run --separate-stderr hs verify-quote --ak-pub "$T/pak.tpm2b" --attest "$T/q.msg" --sig "$T/q.sig" \
+		--pcrs "$T/q.pcrs" --qualifying-data "$QD"
+	assert_success
+	validate_schema ss.quote-verdict.v1 <(echo "$output")
+	run jq -r '[.valid, (.ak_attributes | join("|")), .ak_auth_policy] | join(" ")' <<<"$output"
+	assert_output "true fixedtpm|fixedparent|sensitivedataorigin|userwithauth|adminwithpolicy|restricted|sign $policy"
+}
+
 @test "an attestation that is not a quote (TPM2_Certify): wrong_attest_type" {
 	tpm2_certify -Q -c $AK -C $AK -g sha256 -o "$T/q.msg" -s "$T/q.sig"
 	tpm2_flushcontext -t >/dev/null

@@ -27,11 +27,12 @@ setup() {
 	exec_doc exec-1 tenant-a op-1 >exec.json
 }
 
-# session KEY [make_session options...] > FILE
+# session KEY [make_session options...] > FILE: a session whose key
+# confirmation is that of session.secret.
 session() {
 	local key=$1
 	shift
-	"$SS_PYTHON" "$MAKE_SESSION" "$key" exec.json "$BINDING" "$@"
+	"$SS_PYTHON" "$MAKE_SESSION" "$key" exec.json "$BINDING" --secret session.secret "$@"
 }
 
 derive() {
@@ -59,18 +60,35 @@ derive() {
 	derive --kind aes-256 --secret-out k2 >r2.json
 	[ "$(field r1.json key_id)" = "$(field r2.json key_id)" ]
 	cmp k1 k2
-	# Another session secret.
+	# Another session with its own secret.
 	secret_file other.secret 32
-	ss-derive-key --session s.json --cp-pub cp.pem --session-secret other.secret --kind aes-256 \
+	"$SS_PYTHON" "$MAKE_SESSION" cp.key exec.json "$BINDING" --secret other.secret >s3.json
+	ss-derive-key --session s3.json --cp-pub cp.pem --session-secret other.secret --kind aes-256 \
 		<exec.json >r3.json
 	[ "$(field r3.json key_id)" != "$(field r1.json key_id)" ]
 	# Same secret, another binding.
-	"$SS_PYTHON" "$MAKE_SESSION" cp.key exec.json "$(printf '%064d' 7)" >s.json
+	"$SS_PYTHON" "$MAKE_SESSION" cp.key exec.json "$(printf '%064d' 7)" --secret session.secret >s.json
 	derive --kind aes-256 >r4.json
 	[ "$(field r4.json key_id)" != "$(field r1.json key_id)" ]
 	# The same secret as a bare root gives yet another key.
 	ss-derive-key --root-secret session.secret --kind aes-256 <exec.json >r5.json
 	[ "$(field r5.json key_id)" != "$(field r1.json key_id)" ]
+}
+
+@test "a session secret that does not belong to the session is refused before deriving (exit 1)" {
+	session cp.key >s.json
+	secret_file other.secret 32
+	run --separate-stderr ss-derive-key --session s.json --cp-pub cp.pem --session-secret other.secret \
+		--kind raw --secret-out k <exec.json
+	assert_failure_exact 1 "ss-derive-key: session secret does not belong to session 'chal-1'"
+	[ ! -e k ]
+	# Another session's genuine secret, with that other session's confirmation
+	# moved over, does not help: the signature covers it.
+	"$SS_PYTHON" "$MAKE_SESSION" cp.key exec.json "$BINDING" --secret other.secret >other.json
+	session cp.key --after-signing "key_confirmation=$(jq .key_confirmation other.json)" >s.json
+	run --separate-stderr ss-derive-key --session s.json --cp-pub cp.pem --session-secret other.secret \
+		<exec.json
+	assert_failure_exact 1 "ss-derive-key: session: signature does not verify"
 }
 
 @test "an ECDSA P-256 control-plane key and rotated keys are accepted" {

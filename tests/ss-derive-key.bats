@@ -159,10 +159,55 @@ sys.exit(any(key[:12] in open(f, "rb").read() for f in sys.argv[2:]))' "$okm" ou
 }
 
 @test "--secret-fd writes the key to the descriptor" {
-	run --separate-stderr bash -c 'ss-derive-key --root-secret root --kind raw --secret-fd 5 \
+	run --separate-stderr bash -c 'umask 077; ss-derive-key --root-secret root --kind raw --secret-fd 5 \
 		<exec.json 5>fd.key'
 	assert_success
 	[ "$(hex fd.key)" = "$("$SS_PYTHON" "$REF_KEYS" --root root --kind raw <exec.json | cut -d' ' -f3)" ]
+}
+
+@test "--secret-fd on a file that group or others can read is refused (exit 3), nothing written" {
+	local mode
+	for mode in 022 027 077; do
+		rm -f fd.key
+		run --separate-stderr bash -c "umask $mode; ss-derive-key --root-secret root --kind raw \
+			--secret-fd 5 <exec.json 5>fd.key"
+		if [ "$mode" = 077 ]; then
+			assert_success
+			continue
+		fi
+		assert_failure_exact 3 "ss-derive-key: secret descriptor 5 is a file that group or others can read (mode $(printf '%04o' $((0666 & ~0$mode))))"
+		[ ! -s fd.key ]
+	done
+}
+
+@test "--secret-fd to a pipe or a socket is fine" {
+	local want
+	want=$("$SS_PYTHON" "$REF_KEYS" --root root --kind raw <exec.json | cut -d' ' -f3)
+	run --separate-stderr bash -c 'umask 022; ss-derive-key --root-secret root --kind raw \
+		--secret-fd 5 <exec.json 5>&1 >/dev/null | od -An -v -tx1 | tr -d " \n"'
+	assert_success
+	[ "$output" = "$want" ]
+	run --separate-stderr "$SS_PYTHON" -c 'import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.run(["ss-derive-key", "--root-secret", "root", "--kind", "raw", "--secret-fd", str(b.fileno())],
+                   stdin=open("exec.json"), stdout=subprocess.DEVNULL, pass_fds=[b.fileno()])
+b.close()
+print(p.returncode, a.recv(64).hex())'
+	assert_success
+	[ "$output" = "0 $want" ]
+}
+
+@test "'-' as a secret output is a usage error (exit 2): a secret never goes to stdout" {
+	run --separate-stderr ss-derive-key --root-secret root --secret-out - <exec.json
+	assert_failure_exact 2 "ss-derive-key: secret output '-': a secret never goes to standard output (give a file name)"
+	[ ! -e ./- ]
+	contexts 2 >in.jsonl
+	run --separate-stderr ss-derive-key --root-secret root --batch --secret-dir - <in.jsonl
+	assert_failure_exact 2 "ss-derive-key: secret output '-': a secret never goes to standard output (give a file name)"
+	[ ! -e ./- ]
+	# Everywhere else '-' is standard input: here the context.
+	run --separate-stderr ss-derive-key --root-secret root --kind raw <exec.json
+	assert_success
 }
 
 @test "--root-fd reads the root from a descriptor, same key as the file" {

@@ -25,7 +25,7 @@ proof_of() {
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010001 "$name" secret.bin chal.json
 	validate_schema ss.credential-challenge.v1 chal.json
-	run --separate-stderr ss-tpm-identity activate <chal.json
+	run --separate-stderr activate <chal.json
 	assert_success
 	echo "$output" >resp.json
 	validate_schema ss.credential-response.v1 resp.json
@@ -46,7 +46,7 @@ proof_of() {
 	name=$(json_get id.json ak name)
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010016 "$name" secret.bin chal.json
-	run --separate-stderr ss-tpm-identity activate <chal.json
+	run --separate-stderr activate <chal.json
 	assert_success
 	echo "$output" >resp.json
 	[ "$(json_get resp.json proof)" = "$(proof_of secret.bin "$(json_get chal.json nonce)" "$name")" ]
@@ -65,7 +65,7 @@ proof_of() {
 	name=$(json_get id.json ak name)
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010020 "$name" secret.bin chal.json
-	run --separate-stderr ss-tpm-identity activate --ek-handle 0x81010020 <chal.json
+	run --separate-stderr activate --ek-handle 0x81010020 <chal.json
 	assert_success
 	echo "$output" >resp.json
 	[ "$(json_get resp.json proof)" = "$(proof_of secret.bin "$(json_get chal.json nonce)" "$name")" ]
@@ -78,7 +78,7 @@ proof_of() {
 	other=000b$(printf '%064x' 1)
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010001 "$other" secret.bin chal.json
-	run --separate-stderr ss-tpm-identity activate <chal.json
+	run --separate-stderr activate <chal.json
 	assert_failure_exact 1 "ss-tpm-identity: credential challenge 'chal-1' is for AK $other, not for the AK at 0x8100a001 ($name)"
 }
 
@@ -86,7 +86,7 @@ proof_of() {
 	use_enrolled
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010001 "$(json_get enrolled.json ak name)" secret.bin chal.json 2021-06-01T12:00:00Z
-	run --separate-stderr ss-tpm-identity activate <chal.json
+	run --separate-stderr activate <chal.json
 	assert_failure_exact 1 "ss-tpm-identity: credential challenge 'chal-1' expired at 2021-06-01T12:00:00Z"
 }
 
@@ -94,7 +94,7 @@ proof_of() {
 	use_enrolled
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010016 "$(json_get enrolled.json ak name)" secret.bin chal.json
-	run --separate-stderr ss-tpm-identity activate <chal.json
+	run --separate-stderr activate <chal.json
 	assert_failure_exact 4 "ss-tpm-identity: activate credential of challenge 'chal-1': tpm:parameter(2):structure is the wrong size (0x2d5)"
 }
 
@@ -103,25 +103,66 @@ proof_of() {
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010001 "$(json_get enrolled.json ak name)" secret.bin chal.json
 	"$SS_PYTHON" -c 'import json; d = json.load(open("chal.json")); d["extra"] = 1; print(json.dumps(d))' >extra.json
-	run --separate-stderr ss-tpm-identity activate <extra.json
+	run --separate-stderr activate <extra.json
 	assert_failure_exact 3 "ss-tpm-identity: read credential challenge: unknown member 'extra'"
+	# Trailing bytes in a blob the control plane signed as they are.
 	"$SS_PYTHON" -c 'import base64, json; d = json.load(open("chal.json"))
 d["credential_blob_b64"] = base64.b64encode(base64.b64decode(d["credential_blob_b64"]) + b"\0").decode()
-print(json.dumps(d))' >trailing.json
-	run --separate-stderr ss-tpm-identity activate <trailing.json
+print(json.dumps(d))' | sign_doc "$CP_SIGNING_KEY" >trailing.json
+	run --separate-stderr activate <trailing.json
 	assert_failure_exact 3 "ss-tpm-identity: member 'credential_blob_b64': not exactly one marshaled TPM2B_ID_OBJECT"
 	printf '{"type":"ss.credential-challenge.v1"' >truncated.json
-	run --separate-stderr ss-tpm-identity activate <truncated.json
+	run --separate-stderr activate <truncated.json
 	assert_failure_exact 3 "ss-tpm-identity: read credential challenge: unexpected end of JSON at byte 36"
-	run --separate-stderr ss-tpm-identity activate </dev/null
+	run --separate-stderr activate </dev/null
 	assert_failure_exact 3 "ss-tpm-identity: read credential challenge: unexpected end of JSON at byte 0"
 }
 
-@test "activate before enroll: no AK (exit 4)" {
+@test "activate before enroll: no identity in the state directory (exit 4)" {
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010001 000b$(printf '%064x' 1) secret.bin chal.json
+	run --separate-stderr activate <chal.json
+	assert_failure_exact 4 "ss-tpm-identity: nothing enrolled: no identity in '$SS_STATE_DIR' (run 'ss-tpm-identity enroll' first)"
+}
+
+@test "activate only its own control plane's challenges: unsigned, another key's, edited ones are refused" {
+	use_enrolled
+	local name other_id
+	name=$(json_get enrolled.json ak name)
+	head -c 32 /dev/urandom >secret.bin
+	make_challenge 0x81010001 "$name" secret.bin chal.json
+	validate_schema ss.credential-challenge.v1 chal.json
+	jq -c 'del(.signature)' chal.json >unsigned.json
+	run --separate-stderr activate <unsigned.json
+	assert_failure_exact 3 "ss-tpm-identity: credential challenge: member 'signature' is missing"
+	openssl genpkey -algorithm ed25519 -out other.pem 2>/dev/null
+	other_id=$(openssl pkey -in other.pem -pubout -outform DER | sha256sum | cut -d' ' -f1)
+	jq -c 'del(.signature)' chal.json | sign_doc other.pem >other.json
+	run --separate-stderr activate <other.json
+	assert_failure_exact 1 "ss-tpm-identity: credential challenge: signed by a key that is not pinned (key_id $other_id)"
+	jq -c '.expires_at = "2099-12-31T00:00:00Z"' chal.json >edited.json
+	run --separate-stderr activate <edited.json
+	assert_failure_exact 1 "ss-tpm-identity: credential challenge: signature does not verify"
+	# Pinning both keys (rotation) accepts either.
+	run --separate-stderr ss-tpm-identity activate --cp-pub <(openssl pkey -in other.pem -pubout) \
+		--cp-pub "$CP_SIGNING_PUB" <other.json
+	assert_success
 	run --separate-stderr ss-tpm-identity activate <chal.json
-	assert_failure_exact 4 "ss-tpm-identity: no AK at persistent handle 0x8100a001 (enroll one first)"
+	assert_failure_exact 2 "ss-tpm-identity: activate: needs --cp-pub"
+}
+
+@test "activate refuses a challenge for another runner id than its state's identity" {
+	use_enrolled
+	head -c 32 /dev/urandom >secret.bin
+	make_challenge 0x81010001 "$(json_get enrolled.json ak name)" secret.bin chal.json "" runner-2
+	run --separate-stderr activate <chal.json
+	assert_failure_exact 1 "ss-tpm-identity: credential challenge 'chal-1' is for runner 'runner-2', not for 'runner-1' (the identity in '$SS_STATE_DIR')"
+	# The same with --state naming that directory, and with another state.
+	run --separate-stderr activate --state "$SS_STATE_DIR" <chal.json
+	assert_failure 1
+	SS_STATE_DIR= ss-tpm-identity enroll --runner-id runner-2 --state "$BATS_TEST_TMPDIR/r2" >/dev/null
+	run --separate-stderr activate --state "$BATS_TEST_TMPDIR/r2" <chal.json
+	assert_success
 }
 
 @test "activate needs the endorsement password for a PolicyA EK" {
@@ -131,9 +172,9 @@ print(json.dumps(d))' >trailing.json
 	tpm2_changeauth -c e e-secret
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010001 "$(json_get enrolled.json ak name)" secret.bin chal.json
-	run --separate-stderr ss-tpm-identity activate <chal.json
+	run --separate-stderr activate <chal.json
 	assert_failure_exact 4 "ss-tpm-identity: authorize EK 0x81010001 with the endorsement hierarchy: tpm:session(1):authorization failure without DA implications (0x9a2)"
-	run --separate-stderr ss-tpm-identity activate --endorsement-auth-file eauth <chal.json
+	run --separate-stderr activate --endorsement-auth-file eauth <chal.json
 	assert_success
 	tpm2_changeauth -c e -p e-secret
 }

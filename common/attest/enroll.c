@@ -165,7 +165,8 @@ static int check_ek(const ss_identity *id, const char *bundle, size_t bundle_len
 				  "EK certificate: the identity has none (ek.certificate_pem is null)");
 	if ((rc = ss_ekcert_parse((const char *)id->ek.certificate_pem.data,
 				  id->ek.certificate_pem.len, cert, err)) ||
-	    (rc = ss_ekcert_verify_chain(cert, bundle, bundle_len, now, err)))
+	    (rc = ss_ekcert_verify_chain(cert, bundle, bundle_len, now, err)) ||
+	    (rc = ss_ekcert_check_profile(cert, err)))
 		return rc;
 	if ((rc = ss_pkey_from_public_pem((const char *)id->ek.public_pem.data,
 					  id->ek.public_pem.len, &claimed, err)))
@@ -202,7 +203,7 @@ static int check_ak(const ss_identity *id, const char *name_hex, ss_err *err)
 		return ss_err_set(err, SS_REFUSED,
 				  "AK '%s': the identity says '%s', the public area holds an %s key",
 				  name_hex, id->ak.alg, alg);
-	if (!ss_tpm_public_is_ak(&id->ak.pub.publicArea, &why))
+	if (!ss_tpm_public_is_tcg_ak(&id->ak.pub.publicArea, &why))
 		return ss_err_set(err, SS_REFUSED, "AK '%s': not an attestation key: %s", name_hex,
 				  why);
 	return SS_OK;
@@ -341,6 +342,13 @@ int ss_enroll_challenge(ss_store *st, const ss_signer *cp, const ss_identity *id
 	ch.issued_at = p.issued_at;
 	ch.expires_at = p.expires_at;
 	*challenge = ss_cred_challenge_to_json(&ch);
+	/* Signed like every document the control plane issues: the runner
+	 * activates only its own control plane's credentials. */
+	if ((rc = ss_doc_sign(*challenge, cp, err))) {
+		cJSON_Delete(*challenge);
+		*challenge = NULL;
+		goto out;
+	}
 	rc = SS_OK;
 out:
 	ss_wipe(credential, sizeof credential);
@@ -356,7 +364,7 @@ out:
  * one moves it), then read it back with the control plane's signature
  * checked. */
 static int consume_pending(ss_store *st, const ss_signer *cp, const char *challenge_id,
-			   pending *p, ss_err *err)
+			   pending *p, bool *taken, ss_err *err)
 {
 	char what[200];
 	ss_keyring ring = { 0 };
@@ -370,6 +378,7 @@ static int consume_pending(ss_store *st, const ss_signer *cp, const char *challe
 	if ((rc = ss_store_move(st, SS_KIND_ENROLL_PENDING, SS_KIND_ENROLL_CONSUMED, challenge_id,
 				&moved, err)))
 		return rc;
+	*taken = moved;
 	if (!moved) {
 		if (ss_store_exists(st, SS_KIND_ENROLL_CONSUMED, challenge_id))
 			return ss_err_set(err, SS_REFUSED,
@@ -456,15 +465,34 @@ out:
 	return rc;
 }
 
+/* An enroll-verify that fails (not a refusal) after it took its pending
+ * enrollment gives it back, and the audit log says it aborted and why. */
+static void give_back(ss_store *st, const ss_cred_response *resp, int64_t now, const ss_err *why)
+{
+	ss_err ignore = { 0 };
+	cJSON *entry;
+	bool moved;
+
+	(void)ss_store_move(st, SS_KIND_ENROLL_CONSUMED, SS_KIND_ENROLL_PENDING, resp->challenge_id,
+			    &moved, &ignore);
+	entry = ss_audit_entry("enroll-verify", "aborted", now);
+	ss_json_add_string(entry, "challenge_id", resp->challenge_id);
+	ss_json_add_string(entry, "runner_id", resp->runner_id);
+	ss_json_add_hex(entry, "ak_name", resp->ak_name, resp->ak_name_len);
+	ss_json_add_string(entry, "reason", why->msg);
+	(void)ss_audit_append(st, entry, &ignore);
+}
+
 int ss_enroll_verify(ss_store *st, const ss_signer *cp, const ss_cred_response *resp,
 		     int64_t now, cJSON **enrollment, ss_err *err)
 {
 	pending p = { 0 };
 	cJSON *doc = NULL, *refusal;
+	bool taken = false;
 	int rc;
 
 	*enrollment = NULL;
-	if ((rc = consume_pending(st, cp, resp->challenge_id, &p, err)) ||
+	if ((rc = consume_pending(st, cp, resp->challenge_id, &p, &taken, err)) ||
 	    (rc = check_response(&p, resp, now, err)))
 		goto out;
 	doc = enrollment_to_json(&p, now);
@@ -474,6 +502,8 @@ int ss_enroll_verify(ss_store *st, const ss_signer *cp, const ss_cred_response *
 	doc = NULL;
 	rc = SS_OK;
 out:
+	if (rc && rc != SS_REFUSED && taken)
+		give_back(st, resp, now, err);
 	if (rc == SS_REFUSED) {
 		refusal = ss_audit_entry("enroll-verify", "refused", now);
 		ss_json_add_string(refusal, "challenge_id", resp->challenge_id);

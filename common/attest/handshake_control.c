@@ -11,6 +11,8 @@
 #include "ss/enroll.h"
 #include "ss/io.h"
 #include "ss/json.h"
+#include "ss/output.h"
+#include "ss/secret.h"
 #include "ss/session.h"
 #include "ss/timefmt.h"
 
@@ -77,6 +79,8 @@ struct judgement {
 	const ss_hs_verifier *v;
 	ss_session s;
 	bool consumed;          /* this verify consumed the challenge */
+	bool archived;          /* and archived its decision */
+	ss_buf pending_text;    /* the pending record as it was: to give it back */
 	const char *detail_reason;
 	char detail[320];
 	cJSON *challenge_doc;
@@ -132,8 +136,13 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 
 	if (!ss_store_valid_key(id))
 		return deny(j, SS_R_UNKNOWN_CHALLENGE, "challenge '%s' is not known", id);
-	if ((rc = ss_store_get_json(st, SS_KIND_CHALLENGES, id, &pending, &found, err)))
+	if ((rc = ss_store_get(st, SS_KIND_CHALLENGES, id, &j->pending_text, &found, err)))
 		goto out;
+	if (found && (rc = ss_json_parse((const char *)j->pending_text.data, j->pending_text.len,
+					 &pending, err))) {
+		ss_err_prefix(err, "store record %s/%s", SS_KIND_CHALLENGES, id);
+		goto out;
+	}
 	if (!found) {
 		if (ss_store_exists(st, SS_KIND_CONSUMED, id)) {
 			known_execution(j, id);
@@ -158,6 +167,7 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 		rc = deny(j, SS_R_CHALLENGE_REUSED, "challenge '%s' was already used", id);
 		goto out;
 	}
+	j->consumed = true;
 	if ((rc = ss_store_remove(st, SS_KIND_CHALLENGES, id, &found, err)))
 		goto out;
 	j->challenge_doc = cJSON_Duplicate(ch, 1);
@@ -174,7 +184,6 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 	if ((rc = ss_secret_alloc(&j->cp_eph, SS_X25519_LEN, err)))
 		goto out;
 	memcpy(j->cp_eph.p, key.data, SS_X25519_LEN);
-	j->consumed = true;
 	j->s.has_execution = true;
 	j->s.exec = j->ch.exec;
 out:
@@ -371,7 +380,54 @@ static int archive(struct judgement *j, const cJSON *evidence_doc, const cJSON *
 	cJSON_Delete(rec);
 	rc = ss_store_put(st, SS_KIND_DECISIONS, j->s.challenge_id, b.data, b.len, false, err);
 	ss_buf_free(&b);
+	if (!rc)
+		j->archived = true;
 	return rc;
+}
+
+/* A verify that fails after it took its challenge gives it back: the
+ * pending record as it was, no consumed record, no archived decision, all
+ * committed.  Best effort: what cannot be undone stays consumed, which
+ * fails closed. */
+static void give_back(struct judgement *j, const char *id)
+{
+	ss_store *st = j->v->st;
+	ss_err ignore = { 0 };
+	bool found, created = false;
+
+	if (!j->consumed)
+		return;
+	ss_store_begin(st);
+	if (j->archived)
+		(void)ss_store_remove(st, SS_KIND_DECISIONS, id, &found, &ignore);
+	/* Pending again first (it may never have left), then not consumed. */
+	if (!ss_store_put_new(st, SS_KIND_CHALLENGES, id, j->pending_text.data, j->pending_text.len,
+			      &created, &ignore))
+		(void)ss_store_remove(st, SS_KIND_CONSUMED, id, &found, &ignore);
+	(void)ss_store_commit(st, NULL, &ignore);
+	j->consumed = j->archived = false;
+}
+
+/* The audit line of a verify that stopped before its decision was
+ * delivered, and why.  The failure it reports stands, whether or not the
+ * line could be written. */
+static void audit_aborted(struct judgement *j, const char *challenge_id, const char *policy_hex,
+			  const ss_err *why)
+{
+	cJSON *e = ss_audit_entry("verify", "aborted", j->v->now);
+	ss_err ignore = { 0 };
+
+	ss_json_add_string_or_null(e, "challenge_id", challenge_id);
+	ss_json_add_string_or_null(e, "runner_id", j->s.runner_id[0] ? j->s.runner_id : NULL);
+	if (j->s.ak_name_len)
+		ss_json_add_hex(e, "ak_name", j->s.ak_name, j->s.ak_name_len);
+	else
+		ss_json_add_null(e, "ak_name");
+	ss_json_add_string(e, "reason", why->msg);
+	ss_json_add_string(e, "detail", "nothing consumed and no decision archived: the verify "
+			   "stopped before its decision was delivered");
+	ss_json_add_string(e, "policy_sha256", policy_hex);
+	(void)ss_audit_append(j->v->st, e, &ignore);
 }
 
 static int audit(struct judgement *j, const char *policy_hex, ss_err *err)
@@ -399,6 +455,7 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	ss_evidence ev;
 	ss_quote_blobs qb;
 	ss_secret secret = SS_SECRET_INIT;
+	ss_output out = SS_OUTPUT_INIT;
 	ss_err decode_err = { 0 };
 	uint8_t ph[32];
 	char policy_hex[65];
@@ -416,6 +473,15 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	j.s.verified_at = v->now;
 	snprintf(j.s.runner_id, sizeof j.s.runner_id, "%s", ev.runner_id);
 
+	/* The output exists, under a temporary name beside its own, before
+	 * anything is consumed: a decision that cannot be delivered is not
+	 * made (ss/output.h). */
+	if ((rc = ss_secret_out_path(v->secret_out, err)) ||
+	    (rc = ss_output_stage(&out, v->secret_out, 0600, err))) {
+		audit_aborted(&j, ev.challenge_id, policy_hex, err);
+		goto out;
+	}
+
 	/* Everything this decision writes becomes durable in one commit. */
 	ss_store_begin(v->st);
 	if (ss_quote_decode(ev.quote.attest.data, ev.quote.attest.len, ev.quote.sig.data,
@@ -427,13 +493,13 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	}
 	if (verdict != SS_OK && verdict != SS_REFUSED) {
 		rc = verdict; /* could not judge: no decision to record */
-		goto out;
+		goto abort;
 	}
 	if (!j.s.has_execution)
 		j.s.challenge_id[0] = 0; /* not one of ours */
 	if (verdict == SS_OK) {
 		if ((rc = seal(&j, evidence_doc, &ev, &secret, err)))
-			goto out;
+			goto abort;
 		j.s.approved = true;
 		snprintf(j.s.reason, sizeof j.s.reason, "%s", SS_R_APPROVED);
 		snprintf(j.detail, sizeof j.detail, "every check passed");
@@ -441,29 +507,41 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	doc = ss_session_to_json(&j.s);
 	if ((rc = ss_doc_sign(doc, v->cp, err)) ||
 	    (rc = archive(&j, evidence_doc, doc, policy_hex, err)) ||
-	    (rc = audit(&j, policy_hex, err)))
-		goto out;
-	if (verdict == SS_OK &&
-	    (rc = ss_secret_write_file_ex(v->secret_out, secret.p, secret.len, SS_SYNC_DATA, err)))
-		goto out;
-	if ((rc = ss_store_commit(v->st, verdict == SS_OK ? v->secret_out : NULL, err)))
-		goto out;
+	    (verdict == SS_OK && (rc = ss_output_write(&out, secret.p, secret.len, err))) ||
+	    (rc = audit(&j, policy_hex, err)) ||
+	    (rc = ss_store_commit(v->st, NULL, err)))
+		goto abort;
+	/* Named only now that the decision it belongs to is committed. */
+	if (verdict == SS_OK && (rc = ss_output_publish(&out, err)))
+		goto abort;
+	if (verdict != SS_OK)
+		ss_output_discard(&out);
 	*session = doc;
 	doc = NULL;
 	rc = verdict;
+	goto out;
+abort:
+	give_back(&j, ev.challenge_id);
+	ss_output_discard(&out);
+	audit_aborted(&j, ev.challenge_id, policy_hex, err);
 out:
+	ss_output_end(&out);
 	ss_secret_free(&secret);
 	cJSON_Delete(doc);
 	cJSON_Delete(j.challenge_doc);
+	ss_buf_wipe_free(&j.pending_text);
 	ss_secret_free(&j.cp_eph);
 	ss_evidence_free(&ev);
 	return rc;
 }
 
-/* Remove the records of kind whose member's expires_at is more than grace
- * seconds past, and those already consumed (left by a crash). */
-static int gc_expired(ss_store *st, const char *kind, const char *consumed, int64_t now,
-		      int64_t grace, size_t *removed, ss_err *err)
+/* Remove the records of kind that are past expiry + grace: the expires_at
+ * of the record's "challenge" member (or of the record itself when member
+ * is NULL), and those of consumed (left by a crash).  removed gets the keys
+ * removed, when not NULL. */
+static int gc_expired(ss_store *st, const char *kind, const char *member, const char *consumed,
+		      int64_t now, int64_t grace, size_t *count, char ***removed, size_t *nremoved,
+		      ss_err *err)
 {
 	char **names;
 	size_t n;
@@ -473,7 +551,7 @@ static int gc_expired(ss_store *st, const char *kind, const char *consumed, int6
 		return rc;
 	for (size_t i = 0; i < n && !rc; i++) {
 		cJSON *rec = NULL;
-		const cJSON *ch;
+		const cJSON *holder = NULL;
 		int64_t expires;
 		bool found, gone = consumed && ss_store_exists(st, consumed, names[i]);
 		ss_err ignore;
@@ -481,16 +559,23 @@ static int gc_expired(ss_store *st, const char *kind, const char *consumed, int6
 		if (!gone) {
 			/* Unreadable records are left for a human. */
 			bool expired = !ss_store_get_json(st, kind, names[i], &rec, &found, &ignore) &&
-				       found && !ss_json_object(rec, "", "challenge", &ch, &ignore) &&
-				       !ss_json_time(ch, "", "expires_at", &expires, &ignore) &&
+				       found &&
+				       (member ? !ss_json_object(rec, "", member, &holder, &ignore)
+					       : (holder = rec) != NULL) &&
+				       !ss_json_time(holder, "", "expires_at", &expires, &ignore) &&
 				       now > expires + grace;
 			if (rec)
 				ss_json_wipe_delete(rec);
 			if (!expired)
 				continue;
 		}
-		rc = ss_store_remove(st, kind, names[i], &found, err);
-		*removed += found;
+		if ((rc = ss_store_remove(st, kind, names[i], &found, err)) || !found)
+			continue;
+		++*count;
+		if (removed) {
+			*removed = ss_xrealloc(*removed, (*nremoved + 1) * sizeof **removed);
+			(*removed)[(*nremoved)++] = ss_xstrdup(names[i]);
+		}
 	}
 	ss_store_keys_free(names, n);
 	return rc;
@@ -498,19 +583,34 @@ static int gc_expired(ss_store *st, const char *kind, const char *consumed, int6
 
 int ss_hs_gc(ss_store *st, int64_t now, int64_t grace, cJSON **report, ss_err *err)
 {
-	size_t challenges = 0, answered = 0;
+	size_t challenges = 0, pending = 0, marks = 0, answered, npending = 0, nmarks = 0;
+	char **pending_ids = NULL, **mark_ids = NULL;
 	int rc;
 
 	*report = NULL;
 	ss_store_begin(st);
-	if ((rc = gc_expired(st, SS_KIND_CHALLENGES, SS_KIND_CONSUMED, now, grace, &challenges,
-			     err)) ||
-	    (rc = gc_expired(st, SS_KIND_RUNNER_PENDING, NULL, now, grace, &answered, err)) ||
+	if ((rc = gc_expired(st, SS_KIND_CHALLENGES, "challenge", SS_KIND_CONSUMED, now, grace,
+			     &challenges, NULL, NULL, err)) ||
+	    (rc = gc_expired(st, SS_KIND_RUNNER_PENDING, "challenge", NULL, now, grace, &pending,
+			     &pending_ids, &npending, err)) ||
+	    (rc = gc_expired(st, SS_KIND_RUNNER_ANSWERED, NULL, NULL, now, grace, &marks, &mark_ids,
+			     &nmarks, err)) ||
 	    (rc = ss_store_commit(st, NULL, err)))
-		return rc;
+		goto out;
+	/* Answered challenges, by id: a record and its mark are one. */
+	answered = nmarks;
+	for (size_t i = 0; i < npending; i++) {
+		bool both = false;
+		for (size_t k = 0; k < nmarks && !both; k++)
+			both = strcmp(pending_ids[i], mark_ids[k]) == 0;
+		answered += !both;
+	}
 	*report = ss_json_new_object();
 	ss_json_add_string(*report, "type", "ss.gc.v1");
 	ss_json_add_int(*report, "removed_challenges", (int64_t)challenges);
 	ss_json_add_int(*report, "removed_answered_challenges", (int64_t)answered);
-	return SS_OK;
+out:
+	ss_store_keys_free(pending_ids, npending);
+	ss_store_keys_free(mark_ids, nmarks);
+	return rc;
 }

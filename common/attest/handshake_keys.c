@@ -8,6 +8,7 @@
 #include "ss/crypto.h"
 #include "ss/jcs.h"
 #include "ss/kdf.h"
+#include "ss/session.h"
 
 static int label_hash(const char *label, const cJSON *a, const void *tail, size_t taillen,
 		      const cJSON *b, uint8_t out[32], ss_err *err)
@@ -44,19 +45,15 @@ int ss_hs_session_keys(const uint8_t shared[32], const uint8_t binding[32], ss_s
 		       uint8_t confirmation[32], ss_err *err)
 {
 	static const char secret_info[] = "ss-session v1 secret";
-	static const char confirm_info[] = "ss-session v1 confirm";
-	uint8_t confirm_key[32];
 	int rc;
 
 	if ((rc = ss_secret_alloc(secret, SS_SESSION_SECRET_LEN, err)))
 		return rc;
+	/* The confirmation comes from the secret (ss/session.h), so a holder
+	 * of a secret can check it belongs to a session. */
 	if ((rc = ss_hkdf(shared, 32, binding, 32, secret_info, sizeof secret_info - 1, secret->p,
 			  SS_SESSION_SECRET_LEN, err)) ||
-	    (rc = ss_hkdf(shared, 32, binding, 32, confirm_info, sizeof confirm_info - 1,
-			  confirm_key, sizeof confirm_key, err)) ||
-	    (rc = ss_hmac(EVP_sha256(), confirm_key, sizeof confirm_key, binding, 32, confirmation,
-			  NULL, err)))
+	    (rc = ss_session_confirmation(secret->p, secret->len, binding, confirmation, err)))
 		ss_secret_free(secret);
-	ss_wipe(confirm_key, sizeof confirm_key);
 	return rc;
 }

@@ -7,6 +7,8 @@
 
 #include "ss/io.h"
 #include "ss/json.h"
+#include "ss/output.h"
+#include "ss/secret.h"
 #include "ss/session.h"
 #include "ss/timefmt.h"
 #include "ss/tpm_ak.h"
@@ -22,8 +24,10 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 	ss_tpm_ak ak;
 	uint8_t extra[32];
 	char when[SS_TIME_LEN];
-	ss_buf text = SS_BUF_INIT;
-	cJSON *doc = NULL, *rec = NULL;
+	ss_buf text = SS_BUF_INIT, mark_text = SS_BUF_INIT;
+	cJSON *doc = NULL, *rec = NULL, *mark;
+	bool claimed = false, kept = false, found;
+	ss_err ignore = { 0 };
 	int rc;
 
 	*evidence = NULL;
@@ -36,7 +40,8 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 		ss_time_format(ch.expires_at, when);
 		return ss_err_set(err, SS_REFUSED, "challenge: expired at %s", when);
 	}
-	if (ss_store_exists(st, SS_KIND_RUNNER_PENDING, ch.challenge_id))
+	if (ss_store_exists(st, SS_KIND_RUNNER_ANSWERED, ch.challenge_id) ||
+	    ss_store_exists(st, SS_KIND_RUNNER_PENDING, ch.challenge_id))
 		return ss_err_set(err, SS_REFUSED, "challenge: '%s' was already answered",
 				  ch.challenge_id);
 	snprintf(ev.challenge_id, sizeof ev.challenge_id, "%s", ch.challenge_id);
@@ -56,14 +61,39 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 	ss_json_add_item(rec, "evidence", cJSON_Duplicate(doc, 1));
 	ss_json_add_b64(rec, "runner_ephemeral_b64", eph.p, eph.len);
 	ss_json_write(rec, &text);
+	mark = ss_json_new_object();
+	ss_json_add_string(mark, "challenge_id", ch.challenge_id);
+	ss_json_add_time(mark, "expires_at", ch.expires_at);
+	ss_json_write(mark, &mark_text);
+	cJSON_Delete(mark);
 	ss_store_begin(st);
+	/* The claim: created exclusively, kept after finish, until expiry. */
+	if ((rc = ss_store_put_new(st, SS_KIND_RUNNER_ANSWERED, ch.challenge_id, mark_text.data,
+				   mark_text.len, &claimed, err)))
+		goto out;
+	if (!claimed) {
+		rc = ss_err_set(err, SS_REFUSED, "challenge: '%s' was already answered",
+				ch.challenge_id);
+		goto out;
+	}
 	if ((rc = ss_store_put(st, SS_KIND_RUNNER_PENDING, ch.challenge_id, text.data, text.len, true,
-			       err)) ||
-	    (rc = ss_store_commit(st, NULL, err)))
+			       err)))
+		goto out;
+	kept = true;
+	if ((rc = ss_store_commit(st, NULL, err)))
 		goto out;
 	*evidence = doc;
 	doc = NULL;
 out:
+	/* Evidence that never left answered nothing: no claim stays. */
+	if (rc && claimed) {
+		ss_store_begin(st);
+		if (kept)
+			(void)ss_store_remove(st, SS_KIND_RUNNER_PENDING, ch.challenge_id, &found, &ignore);
+		(void)ss_store_remove(st, SS_KIND_RUNNER_ANSWERED, ch.challenge_id, &found, &ignore);
+		(void)ss_store_commit(st, NULL, &ignore);
+	}
+	ss_buf_free(&mark_text);
 	if (rec)
 		ss_json_wipe_delete(rec);
 	ss_buf_wipe_free(&text);
@@ -73,9 +103,10 @@ out:
 	return rc;
 }
 
-/* The record respond kept for this session's challenge. */
-static int load_pending(ss_store *st, const char *id, cJSON **rec, const cJSON **chdoc,
-			const cJSON **evdoc, ss_secret *priv, ss_err *err)
+/* The record respond kept for this session's challenge; text gets it as
+ * stored, to put it back if finish cannot deliver. */
+static int load_pending(ss_store *st, const char *id, ss_buf *text, cJSON **rec,
+			const cJSON **chdoc, const cJSON **evdoc, ss_secret *priv, ss_err *err)
 {
 	static const char *const members[] = { "challenge", "evidence", "runner_ephemeral_b64",
 						NULL };
@@ -83,11 +114,13 @@ static int load_pending(ss_store *st, const char *id, cJSON **rec, const cJSON *
 	bool found;
 	int rc;
 
-	if ((rc = ss_store_get_json(st, SS_KIND_RUNNER_PENDING, id, rec, &found, err)))
+	if ((rc = ss_store_get(st, SS_KIND_RUNNER_PENDING, id, text, &found, err)))
 		return rc;
 	if (!found)
 		return ss_err_set(err, SS_REFUSED,
 				  "session: challenge '%s' was not answered here (or is finished)", id);
+	if ((rc = ss_json_parse((const char *)text->data, text->len, rec, err)))
+		return ss_err_prefix(err, "store record %s/%s", SS_KIND_RUNNER_PENDING, id);
 	if ((rc = ss_json_only(*rec, "answered challenge", members, err)) ||
 	    (rc = ss_json_object(*rec, "answered challenge", "challenge", chdoc, err)) ||
 	    (rc = ss_json_object(*rec, "answered challenge", "evidence", evdoc, err)) ||
@@ -112,15 +145,23 @@ int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, i
 	cJSON *rec = NULL;
 	const cJSON *chdoc, *evdoc;
 	ss_secret priv = SS_SECRET_INIT, secret = SS_SECRET_INIT;
+	ss_output out = SS_OUTPUT_INIT;
+	ss_buf text = SS_BUF_INIT;
 	uint8_t binding[32], shared[32], confirmation[32];
-	bool found;
+	bool created, removed = false;
+	ss_err ignore = { 0 };
 	int rc;
 
+	memset(shared, 0, sizeof shared);
 	if ((rc = ss_session_parse(session_doc, &s, err)))
 		return ss_err_prefix(err, "session");
 	if ((rc = ss_session_accept(session_doc, &s, cp, NULL, now, err)))
 		return rc;
-	if ((rc = load_pending(st, s.challenge_id, &rec, &chdoc, &evdoc, &priv, err)) ||
+	/* The output exists (temporary name) before the ephemeral key goes. */
+	if ((rc = ss_secret_out_path(secret_out, err)) ||
+	    (rc = ss_output_stage(&out, secret_out, 0600, err)))
+		return rc;
+	if ((rc = load_pending(st, s.challenge_id, &text, &rec, &chdoc, &evdoc, &priv, err)) ||
 	    (rc = ss_challenge_parse(chdoc, &ch, err)))
 		goto out;
 	if (strcmp(s.exec.execution_id, ch.exec.execution_id) != 0 ||
@@ -143,13 +184,25 @@ int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, i
 		rc = ss_err_set(err, SS_REFUSED, "session: key confirmation does not match");
 		goto out;
 	}
-	/* The secret out, then the ephemeral key gone, durable together. */
-	ss_store_begin(st);
-	if ((rc = ss_secret_write_file_ex(secret_out, secret.p, secret.len, SS_SYNC_DATA, err)) ||
-	    (rc = ss_store_remove(st, SS_KIND_RUNNER_PENDING, s.challenge_id, &found, err)))
+	/* The secret written, the ephemeral key gone and committed, then the
+	 * secret named; if that fails the key comes back, so a retry can. */
+	if ((rc = ss_output_write(&out, secret.p, secret.len, err)))
 		goto out;
-	rc = ss_store_commit(st, secret_out, err);
+	ss_store_begin(st);
+	if ((rc = ss_store_remove(st, SS_KIND_RUNNER_PENDING, s.challenge_id, &removed, err)) ||
+	    (rc = ss_store_commit(st, NULL, err)) || (rc = ss_output_publish(&out, err)))
+		goto out;
 out:
+	if (rc && removed) {
+		ss_store_begin(st);
+		(void)ss_store_put_new(st, SS_KIND_RUNNER_PENDING, s.challenge_id, text.data, text.len,
+				       &created, &ignore);
+		(void)ss_store_commit(st, NULL, &ignore);
+	}
+	if (rc)
+		ss_output_discard(&out);
+	ss_output_end(&out);
+	ss_buf_wipe_free(&text);
 	ss_wipe(shared, sizeof shared);
 	ss_secret_free(&priv);
 	ss_secret_free(&secret);

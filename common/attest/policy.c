@@ -49,10 +49,31 @@ static const char *scalar(const yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* Booleans, numbers and PCR indexes are plain scalars: a quoted "true" is
+ * a string, and a policy never guesses. */
+static bool plain(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* Digits only, no sign, no leading zero, no "0x": what the policy means
+ * is what it reads as. */
+static bool plain_decimal(const char *s)
+{
+	if (!s || !*s || (s[0] == '0' && s[1]))
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 static int get_bool(struct ctx *c, const yaml_node_t *n, const char *key, bool *out)
 {
 	const char *s = scalar(n);
 
+	if (s && !plain(n))
+		return bad(c, n, "'%s' must be true or false, unquoted", key);
 	if (s && strcmp(s, "true") == 0)
 		*out = true;
 	else if (s && strcmp(s, "false") == 0)
@@ -68,7 +89,11 @@ static int get_seconds(struct ctx *c, const yaml_node_t *n, const char *key, int
 	const char *s = scalar(n);
 	uint64_t v;
 
-	if (!s || (s[0] == '0' && s[1] == 'x') || !ss_parse_u64(s, 0, (uint64_t)max, &v))
+	if (s && !plain(n))
+		return bad(c, n, "'%s' must be a plain decimal number, unquoted", key);
+	if (s && *s && !plain_decimal(s) && s[0] != '-')
+		return bad(c, n, "'%s' must be a plain decimal number ('%.32s')", key, s);
+	if (!s || !plain_decimal(s) || !ss_parse_u64(s, 0, (uint64_t)max, &v))
 		return bad(c, n, "'%s' must be a number of seconds in range", key);
 	*out = (int64_t)v;
 	return SS_OK;
@@ -89,8 +114,16 @@ static int get_digest(struct ctx *c, const yaml_node_t *n, unsigned idx, uint8_t
 
 static int get_pcrs(struct ctx *c, const yaml_node_t *map)
 {
+	/* Accepting any PCR values is said outright, never by leaving them out. */
+	if (plain(map) && strcmp(scalar(map), "any") == 0) {
+		c->p->any_pcrs = true;
+		return SS_OK;
+	}
 	if (map->type != YAML_MAPPING_NODE)
-		return bad(c, map, "'%s' must be a mapping of PCR index to value(s)", "pcrs");
+		return bad(c, map, "'%s' must be a mapping of PCR index to value(s), or plain 'any'",
+			   "pcrs");
+	if (map->data.mapping.pairs.top == map->data.mapping.pairs.start)
+		return bad(c, map, "'pcrs' names no PCR: give at least one value, or say 'pcrs: any'");
 	if (!c->p->bank)
 		return bad(c, map, "'%s' needs 'pcr_bank' before it", "pcrs");
 	for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top;
@@ -101,7 +134,9 @@ static int get_pcrs(struct ctx *c, const yaml_node_t *map)
 		uint64_t idx;
 		int rc;
 
-		if (!ks || (ks[0] == '0' && ks[1]) || !ss_parse_u64(ks, 0, SS_PCR_COUNT - 1, &idx))
+		if (ks && !plain(k))
+			return bad(c, k, "PCR index '%s' must be a plain integer, unquoted", ks);
+		if (!plain_decimal(ks) || !ss_parse_u64(ks, 0, SS_PCR_COUNT - 1, &idx))
 			return bad(c, k, "'%s' is not a PCR index 0-23", ks ? ks : "?");
 		if (c->p->mask & (1u << idx))
 			return bad(c, k, "PCR %s listed twice", ks);
@@ -170,6 +205,8 @@ static int walk(struct ctx *c, yaml_node_t *root)
 		byname[i] = yaml_document_get_node(c->doc, pr->value);
 	}
 	/* In dependency order, whatever order the file has them in. */
+	if (byname[0] && scalar(byname[0]) && !plain(byname[0]))
+		return bad(c, byname[0], "'%s' must be 1, unquoted", "version");
 	if (byname[0] && (!scalar(byname[0]) || strcmp(scalar(byname[0]), "1") != 0))
 		return bad(c, byname[0], "'%s' must be 1", "version");
 	if (byname[1]) {
@@ -190,7 +227,67 @@ static int walk(struct ctx *c, yaml_node_t *root)
 		return rc;
 	if (byname[8] && c->p->session_lifetime == 0)
 		return bad(c, byname[8], "'%s' must be at least 1", order[8]);
+	if (!byname[2])
+		return ss_err_set(c->err, SS_EINPUT, "%s: no 'pcrs': a policy names at least one PCR "
+				  "value, or says 'pcrs: any'", c->name);
 	return SS_OK;
+}
+
+/* What the document API cannot show: a second document, explicit tags
+ * (the loader resolves "!!str true" to the same node as "true"), anchors
+ * and aliases.  One pass over the events refuses them all, line-numbered. */
+static int check_events(const char *text, size_t len, const char *name, ss_err *err)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	const char *tag, *anchor;
+	int docs = 0, rc = SS_OK;
+	bool end = false;
+
+	if (!yaml_parser_initialize(&parser))
+		ss_oom();
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!end && !rc) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = ss_err_set(err, SS_EINPUT, "%s line %zu: %s", name,
+					(size_t)parser.problem_mark.line + 1,
+					parser.problem ? parser.problem : "not YAML");
+			break;
+		}
+		tag = anchor = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT: end = true; break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1)
+				rc = ss_err_set(err, SS_EINPUT, "%s line %zu: a policy is one YAML "
+						"document; a second one starts here", name,
+						(size_t)ev.start_mark.line + 1);
+			break;
+		case YAML_SCALAR_EVENT:
+			tag = (const char *)ev.data.scalar.tag;
+			anchor = (const char *)ev.data.scalar.anchor;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			tag = (const char *)ev.data.sequence_start.tag;
+			anchor = (const char *)ev.data.sequence_start.anchor;
+			break;
+		case YAML_MAPPING_START_EVENT:
+			tag = (const char *)ev.data.mapping_start.tag;
+			anchor = (const char *)ev.data.mapping_start.anchor;
+			break;
+		case YAML_ALIAS_EVENT: anchor = ""; break;
+		default: break;
+		}
+		if (!rc && tag)
+			rc = ss_err_set(err, SS_EINPUT, "%s line %zu: tags are not allowed ('%s')", name,
+					(size_t)ev.start_mark.line + 1, tag);
+		else if (!rc && anchor)
+			rc = ss_err_set(err, SS_EINPUT, "%s line %zu: anchors and aliases are not "
+					"allowed", name, (size_t)ev.start_mark.line + 1);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
 }
 
 int ss_policy_parse(const char *text, size_t len, const char *name, ss_policy *p, ss_err *err)
@@ -203,6 +300,8 @@ int ss_policy_parse(const char *text, size_t len, const char *name, ss_policy *p
 	ss_policy_defaults(p);
 	if (len > SS_POLICY_MAX_SIZE)
 		return ss_err_set(err, SS_EINPUT, "%s: larger than 1 MiB", name);
+	if ((rc = check_events(text, len, name, err)))
+		return rc;
 	if (!yaml_parser_initialize(&parser))
 		ss_oom();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

@@ -5,6 +5,7 @@
 
 #include "ss/json.h"
 #include "ss/tpm2_tools.h"
+#include "ss/tpm_public.h"
 
 struct qv {
 	const char *reason;
@@ -101,6 +102,25 @@ static cJSON *render(const ss_qv_input *in, const struct qv *v, bool policy_chec
 	ss_json_add_string(o, "reason", v->reason ? v->reason : "valid");
 	ss_json_add_string(o, "detail", v->reason ? v->detail : "every check passed");
 	ss_json_add_hex(o, "ak_name", in->ak_name, in->ak_name_len);
+	/* From the AK's public area as given: a verdict on a quote alone
+	 * accepts any restricted signing key (Windows' AKs carry a policy) and
+	 * says what the key is, for the caller's own rules. */
+	{
+		const char *names[SS_TPM_ATTRIBUTES_MAX];
+		size_t n = ss_tpm_attribute_names(in->ak->pub.objectAttributes, names);
+		cJSON *attrs = cJSON_AddArrayToObject(o, "ak_attributes");
+
+		if (!attrs)
+			ss_oom();
+		for (size_t i = 0; i < n; i++)
+			if (!cJSON_AddItemToArray(attrs, cJSON_CreateString(names[i])))
+				ss_oom();
+		if (in->ak->pub.authPolicy.size)
+			ss_json_add_hex(o, "ak_auth_policy", in->ak->pub.authPolicy.buffer,
+					in->ak->pub.authPolicy.size);
+		else
+			ss_json_add_null(o, "ak_auth_policy");
+	}
 	if (v->authentic && ss_pcrsel_from_tpml(&a->attested.quote.pcrSelect, &qsel)) {
 		ss_pcrsel_format(&qsel, s, sizeof s);
 		ss_json_add_string(o, "pcr_selection", s);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ss/escape.h"
+
 const char *ss_prog = "ss";
 
 int ss_err_vset(ss_err *err, int code, const char *fmt, va_list ap)
@@ -13,7 +15,8 @@ int ss_err_vset(ss_err *err, int code, const char *fmt, va_list ap)
 	if (!err)
 		return code;
 	err->code = code;
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	/* Every %s argument escaped and cut (ss/escape.h): one error, one line. */
+	ss_vformat(err->msg, sizeof err->msg, fmt, ap);
 	return code;
 }
 
@@ -76,7 +79,7 @@ int ss_err_prefix(ss_err *err, const char *fmt, ...)
 	if (!err)
 		return SS_ECRYPTO;
 	va_start(ap, fmt);
-	vsnprintf(head, sizeof head, fmt, ap);
+	ss_vformat(head, sizeof head, fmt, ap);
 	va_end(ap);
 	hl = strlen(head) + 2; /* "head: " */
 	old = strlen(err->msg);
@@ -91,20 +94,30 @@ int ss_err_prefix(ss_err *err, const char *fmt, ...)
 	return err->code;
 }
 
+/* The whole line escaped once more: a message assembled by other means
+ * (a library's error text, a truncated character) stays one line too. */
+static void print_line(const char *what, const char *msg)
+{
+	char line[4 * sizeof ((ss_err *)0)->msg + 1];
+
+	ss_escape(msg, strlen(msg), SS_ESCAPE_ALL, line, sizeof line);
+	fprintf(stderr, "%s: %s%s\n", ss_prog, what, line);
+}
+
 void ss_err_print(const ss_err *err)
 {
-	fprintf(stderr, "%s: %s\n", ss_prog, err->msg);
+	print_line("", err->msg);
 }
 
 void ss_warn(const char *fmt, ...)
 {
+	char msg[sizeof ((ss_err *)0)->msg];
 	va_list ap;
 
-	fprintf(stderr, "%s: warning: ", ss_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ss_vformat(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	print_line("warning: ", msg);
 }
 
 _Noreturn void ss_oom(void)

@@ -125,67 +125,98 @@ int ss_fsync_dir(const char *dir, ss_err *err)
 	return SS_OK;
 }
 
-/* Create "<path>.tmp-<random>" exclusively and fill it (fsynced when
- * sync_data). */
-static int write_temp(const char *path, const void *p, size_t n, mode_t mode, bool sync_data,
-		      char *tmp, size_t tmplen, ss_err *err)
+int ss_temp_name(const char *name, char *tmp, size_t tmplen, ss_err *err)
 {
 	unsigned char rnd[8];
 	char hex[17];
-	int fd;
 
 	/* Not a secret, only unlikely to collide: the kernel's generator,
 	 * without waking OpenSSL's DRBG in tools that need no other randomness. */
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		return ss_err_errno(err, SS_EIO, "random temporary name");
 	ss_hex_encode(rnd, sizeof rnd, hex);
-	if ((size_t)snprintf(tmp, tmplen, "%s.tmp-%s", path, hex) >= tmplen)
-		return ss_err_set(err, SS_EIO, "'%s': path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if ((size_t)snprintf(tmp, tmplen, "%s.tmp-%s", name, hex) >= tmplen)
+		return ss_err_set(err, SS_EIO, "'%s': path too long", name);
+	return SS_OK;
+}
+
+/* Create "<name>.tmp-<random>" in dirfd exclusively and fill it (fsynced
+ * when sync_data).  shown is how messages call name. */
+static int write_temp(int dirfd, const char *name, const char *shown, const void *p, size_t n,
+		      mode_t mode, bool sync_data, char *tmp, size_t tmplen, ss_err *err)
+{
+	const char *suffix;
+	int fd, rc;
+
+	if ((rc = ss_temp_name(name, tmp, tmplen, err)))
+		return rc;
+	suffix = tmp + strlen(name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return ss_err_errno(err, SS_EIO, "create '%s'", tmp);
+		return ss_err_errno(err, SS_EIO, "create '%s%s'", shown, suffix);
 	if (fchmod(fd, mode) < 0) {
-		ss_err_errno(err, SS_EIO, "chmod '%s'", tmp);
+		ss_err_errno(err, SS_EIO, "chmod '%s%s'", shown, suffix);
 		goto fail;
 	}
 	if (ss_write_all(fd, p, n, err)) {
-		ss_err_prefix(err, "'%s'", tmp);
+		ss_err_prefix(err, "'%s%s'", shown, suffix);
 		goto fail;
 	}
 	if (sync_data && fsync(fd) < 0) {
-		ss_err_errno(err, SS_EIO, "fsync '%s'", tmp);
+		ss_err_errno(err, SS_EIO, "fsync '%s%s'", shown, suffix);
 		goto fail;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		ss_err_errno(err, SS_EIO, "close '%s'", tmp);
+		ss_err_errno(err, SS_EIO, "close '%s%s'", shown, suffix);
 		goto fail;
 	}
 	return SS_OK;
 fail:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	return SS_EIO;
+}
+
+/* fsync the directory holding name: dirfd itself, or name's directory
+ * when names are paths (AT_FDCWD). */
+static int sync_dir_of(int dirfd, const char *name, const char *shown, ss_err *err)
+{
+	char dir[PATH_MAX];
+
+	if (dirfd != AT_FDCWD) {
+		if (fsync(dirfd) < 0 && errno != EINVAL)
+			return ss_err_errno(err, SS_EIO, "fsync the directory of '%s'", shown);
+		return SS_OK;
+	}
+	ss_dirname(name, dir, sizeof dir);
+	return ss_fsync_dir(dir, err);
+}
+
+int ss_file_replace_at(int dirfd, const char *name, const char *shown, const void *p, size_t n,
+		       mode_t mode, unsigned sync, ss_err *err)
+{
+	char tmp[PATH_MAX];
+	int rc;
+
+	if ((rc = write_temp(dirfd, name, shown, p, n, mode, sync & SS_SYNC_DATA, tmp, sizeof tmp,
+			     err)))
+		return rc;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		ss_err_errno(err, SS_EIO, "rename '%s'", shown);
+		unlinkat(dirfd, tmp, 0);
+		return SS_EIO;
+	}
+	if (!(sync & SS_SYNC_DIR))
+		return SS_OK;
+	return sync_dir_of(dirfd, name, shown, err);
 }
 
 int ss_file_replace_ex(const char *path, const void *p, size_t n, mode_t mode, unsigned sync,
 		       ss_err *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int rc;
-
-	if ((rc = write_temp(path, p, n, mode, sync & SS_SYNC_DATA, tmp, sizeof tmp, err)))
-		return rc;
-	if (rename(tmp, path) < 0) {
-		ss_err_errno(err, SS_EIO, "rename '%s'", path);
-		unlink(tmp);
-		return SS_EIO;
-	}
-	if (!(sync & SS_SYNC_DIR))
-		return SS_OK;
-	ss_dirname(path, dir, sizeof dir);
-	return ss_fsync_dir(dir, err);
+	return ss_file_replace_at(AT_FDCWD, path, path, p, n, mode, sync, err);
 }
 
 int ss_file_replace(const char *path, const void *p, size_t n, mode_t mode, ss_err *err)
@@ -193,37 +224,50 @@ int ss_file_replace(const char *path, const void *p, size_t n, mode_t mode, ss_e
 	return ss_file_replace_ex(path, p, n, mode, SS_SYNC_ALL, err);
 }
 
-int ss_file_create_ex(const char *path, const void *p, size_t n, mode_t mode, unsigned sync,
-		      ss_err *err)
+int ss_file_create_at(int dirfd, const char *name, const char *shown, const void *p, size_t n,
+		      mode_t mode, unsigned sync, ss_err *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
+	char tmp[PATH_MAX];
 	struct stat st;
 	int rc;
 
 	/* Checked first so that an existing file is reported without creating
-	 * anything; link() below is what makes the check race-free. */
-	if (lstat(path, &st) == 0)
-		return ss_err_set(err, SS_EIO, "'%s' already exists", path);
-	if ((rc = write_temp(path, p, n, mode, sync & SS_SYNC_DATA, tmp, sizeof tmp, err)))
+	 * anything; linkat() below is what makes the check race-free. */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return ss_err_set(err, SS_EIO, "'%s' already exists", shown);
+	if ((rc = write_temp(dirfd, name, shown, p, n, mode, sync & SS_SYNC_DATA, tmp, sizeof tmp,
+			     err)))
 		return rc;
-	if (link(tmp, path) < 0) {
+	if (linkat(dirfd, tmp, dirfd, name, 0) < 0) {
 		if (errno == EEXIST)
-			ss_err_set(err, SS_EIO, "'%s' already exists", path);
+			ss_err_set(err, SS_EIO, "'%s' already exists", shown);
 		else
-			ss_err_errno(err, SS_EIO, "create '%s'", path);
-		unlink(tmp);
+			ss_err_errno(err, SS_EIO, "create '%s'", shown);
+		unlinkat(dirfd, tmp, 0);
 		return SS_EIO;
 	}
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	if (!(sync & SS_SYNC_DIR))
 		return SS_OK;
-	ss_dirname(path, dir, sizeof dir);
-	return ss_fsync_dir(dir, err);
+	return sync_dir_of(dirfd, name, shown, err);
+}
+
+int ss_file_create_ex(const char *path, const void *p, size_t n, mode_t mode, unsigned sync,
+		      ss_err *err)
+{
+	return ss_file_create_at(AT_FDCWD, path, path, p, n, mode, sync, err);
 }
 
 int ss_file_create(const char *path, const void *p, size_t n, mode_t mode, ss_err *err)
 {
 	return ss_file_create_ex(path, p, n, mode, SS_SYNC_ALL, err);
+}
+
+int ss_syncfs_fd(int fd, const char *shown, ss_err *err)
+{
+	if (syncfs(fd) < 0)
+		return ss_err_errno(err, SS_EIO, "sync the filesystem of '%s'", shown);
+	return SS_OK;
 }
 
 int ss_syncfs(const char *path, ss_err *err)

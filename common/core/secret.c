@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "ss/io.h"
+#include "ss/state.h"
 
 int ss_secret_alloc(ss_secret *s, size_t len, ss_err *err)
 {
@@ -159,20 +160,62 @@ int ss_secret_src_read(const ss_secret_src *src, const char *what, size_t min, s
 	return rc;
 }
 
+int ss_secret_out_path(const char *path, ss_err *err)
+{
+	/* Everywhere else "-" is standard input or output: a secret never
+	 * goes there, and a file named "-" is never what was meant. */
+	if (strcmp(path, "-") == 0)
+		return ss_err_set(err, SS_EUSAGE, "secret output '-': a secret never goes to "
+				  "standard output (give a file name)");
+	return SS_OK;
+}
+
 int ss_secret_write_file(const char *path, const void *p, size_t n, ss_err *err)
 {
-	return ss_file_create(path, p, n, 0600, err);
+	int rc = ss_secret_out_path(path, err);
+
+	return rc ? rc : ss_file_create(path, p, n, 0600, err);
 }
 
 int ss_secret_write_file_ex(const char *path, const void *p, size_t n, unsigned sync,
 			    ss_err *err)
 {
-	return ss_file_create_ex(path, p, n, 0600, sync | SS_SYNC_DATA, err);
+	int rc = ss_secret_out_path(path, err);
+
+	return rc ? rc : ss_file_create_ex(path, p, n, 0600, sync | SS_SYNC_DATA, err);
+}
+
+int ss_secret_dir(const char *path, ss_err *err)
+{
+	int rc = ss_secret_out_path(path, err);
+
+	return rc ? rc : ss_private_dir(path, err);
+}
+
+int ss_secret_check_fd(int fd, ss_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return ss_err_errno(err, SS_EIO, "stat secret descriptor %d", fd);
+	/* A pipe or a socket has no other reader than the one at its end; a
+	 * file is read by whoever its mode lets in. */
+	if (S_ISREG(st.st_mode) && (st.st_mode & 077))
+		return ss_err_set(err, SS_EINPUT,
+				  "secret descriptor %d is a file that group or others can read "
+				  "(mode %04o)", fd, (unsigned)(st.st_mode & 07777));
+	return SS_OK;
 }
 
 int ss_secret_write_fd(int fd, const void *p, size_t n, ss_err *err)
 {
-	int rc = ss_write_all(fd, p, n, err);
+	int rc = ss_secret_check_fd(fd, err);
+
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	rc = ss_write_all(fd, p, n, err);
 
 	if (rc)
 		ss_err_prefix(err, "secret descriptor %d", fd);

@@ -29,19 +29,29 @@ bool ss_store_valid_key(const char *key)
 
 int ss_store_open(ss_store *st, const char *state_opt, ss_err *err)
 {
-	st->lock_fd = -1;
-	st->group = st->dirty = false;
-	return ss_state_open(state_opt, st->dir, sizeof st->dir, err);
+	int rc;
+
+	st->dirfd = st->lock_fd = -1;
+	st->open = st->group = st->dirty = false;
+	if ((rc = ss_state_open(state_opt, st->dir, sizeof st->dir, &st->dirfd, err)))
+		return rc;
+	st->open = true;
+	return SS_OK;
 }
 
 void ss_store_close(ss_store *st)
 {
+	if (!st->open)
+		return;
 	/* A group nobody committed (an error path): flush it anyway, so the
 	 * state is not left to chance; nothing was reported from it. */
 	if (st->group && st->dirty)
-		(void)ss_syncfs(st->dir, NULL);
+		(void)ss_syncfs_fd(st->dirfd, st->dir, NULL);
 	st->group = st->dirty = false;
 	ss_store_unlock(st);
+	close(st->dirfd);
+	st->dirfd = -1;
+	st->open = false;
 }
 
 void ss_store_begin(ss_store *st)
@@ -57,11 +67,11 @@ int ss_store_commit(ss_store *st, const char *also, ss_err *err)
 	int rc = SS_OK;
 
 	if (st->dirty)
-		rc = ss_syncfs(st->dir, err);
+		rc = ss_syncfs_fd(st->dirfd, st->dir, err);
 	if (!rc && also) {
 		ss_dirname(also, dir, sizeof dir);
 		/* Another filesystem (or nothing of ours written): sync that one too. */
-		if (!st->dirty || stat(dir, &a) < 0 || stat(st->dir, &b) < 0 || a.st_dev != b.st_dev)
+		if (!st->dirty || stat(dir, &a) < 0 || fstat(st->dirfd, &b) < 0 || a.st_dev != b.st_dev)
 			rc = ss_syncfs(dir, err);
 	}
 	st->group = st->dirty = false;
@@ -77,91 +87,109 @@ static unsigned sync_bits(ss_store *st)
 	return SS_SYNC_ALL;
 }
 
-static int kind_dir(ss_store *st, const char *kind, char *out, size_t outlen, bool create,
-		    ss_err *err)
+/* A record's place: its kind's directory, opened relative to the state
+ * directory without following a link, and the names messages show. */
+struct place {
+	int fd;                  /* the kind's directory; -1 when it does not exist */
+	const char *key;
+	char shown[PATH_MAX];    /* <state>/<kind>/<key> */
+};
+
+static void place_close(struct place *pl)
 {
+	if (pl->fd >= 0)
+		close(pl->fd);
+	pl->fd = -1;
+}
+
+static int kind_open(ss_store *st, const char *kind, bool create, int *fd, ss_err *err)
+{
+	*fd = -1;
+	if (!st->open)
+		return ss_err_set(err, SS_EIO, "store: not open");
 	if (!ss_store_valid_key(kind))
 		return ss_err_set(err, SS_EIO, "store: bad kind '%s'", kind);
-	if ((size_t)snprintf(out, outlen, "%s/%s", st->dir, kind) >= outlen)
-		return ss_err_set(err, SS_EIO, "store: path too long");
-	if (create && mkdir(out, 0700) < 0 && errno != EEXIST)
-		return ss_err_errno(err, SS_EIO, "create directory '%s'", out);
+	if (create && mkdirat(st->dirfd, kind, 0700) < 0 && errno != EEXIST)
+		return ss_err_errno(err, SS_EIO, "create directory '%s/%s'", st->dir, kind);
+	*fd = openat(st->dirfd, kind, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0) {
+		if (errno == ENOENT && !create)
+			return SS_OK;
+		return ss_err_errno(err, SS_EIO, "open directory '%s/%s'", st->dir, kind);
+	}
 	return SS_OK;
 }
 
-static int record_path(ss_store *st, const char *kind, const char *key, bool create, char *out,
-		       size_t outlen, ss_err *err)
+static int place_open(ss_store *st, const char *kind, const char *key, bool create,
+		      struct place *pl, ss_err *err)
 {
-	char dir[PATH_MAX];
-	int rc;
-
+	pl->fd = -1;
+	pl->key = key;
 	if (!ss_store_valid_key(key))
 		return ss_err_set(err, SS_EINPUT, "store: '%.64s' is not a valid record key", key);
-	if ((rc = kind_dir(st, kind, dir, sizeof dir, create, err)))
-		return rc;
-	if ((size_t)snprintf(out, outlen, "%s/%s", dir, key) >= outlen)
+	if ((size_t)snprintf(pl->shown, sizeof pl->shown, "%s/%s/%s", st->dir, kind, key) >=
+	    sizeof pl->shown)
 		return ss_err_set(err, SS_EIO, "store: path too long");
-	return SS_OK;
-}
-
-int ss_store_path(ss_store *st, const char *kind, const char *key, char *out, size_t outlen,
-		  ss_err *err)
-{
-	return record_path(st, kind, key, true, out, outlen, err);
+	return kind_open(st, kind, create, &pl->fd, err);
 }
 
 int ss_store_put(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
 		 bool exclusive, ss_err *err)
 {
-	char path[PATH_MAX];
+	struct place pl;
 	int rc;
 
-	if ((rc = record_path(st, kind, key, true, path, sizeof path, err)))
-		return rc;
-	return exclusive ? ss_file_create_ex(path, p, n, 0600, sync_bits(st), err)
-			 : ss_file_replace_ex(path, p, n, 0600, sync_bits(st), err);
+	if (!(rc = place_open(st, kind, key, true, &pl, err)))
+		rc = exclusive ? ss_file_create_at(pl.fd, key, pl.shown, p, n, 0600, sync_bits(st), err)
+			       : ss_file_replace_at(pl.fd, key, pl.shown, p, n, 0600, sync_bits(st),
+						    err);
+	place_close(&pl);
+	return rc;
 }
 
 int ss_store_put_new(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
 		     bool *created, ss_err *err)
 {
-	char path[PATH_MAX];
+	struct place pl;
 	ss_err local = { 0 };
 	struct stat sb;
 	int rc;
 
 	*created = false;
-	if ((rc = record_path(st, kind, key, true, path, sizeof path, err)))
-		return rc;
-	rc = ss_file_create_ex(path, p, n, 0600, sync_bits(st), &local);
-	if (rc == SS_OK) {
+	if ((rc = place_open(st, kind, key, true, &pl, err)))
+		goto out;
+	rc = ss_file_create_at(pl.fd, key, pl.shown, p, n, 0600, sync_bits(st), &local);
+	if (rc == SS_OK)
 		*created = true;
-		return SS_OK;
-	}
-	if (lstat(path, &sb) == 0)
-		return SS_OK; /* it exists: someone else created it */
-	*err = local;
+	else if (fstatat(pl.fd, key, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		rc = SS_OK; /* it exists: someone else created it */
+	else
+		*err = local;
+out:
+	place_close(&pl);
 	return rc;
 }
 
 int ss_store_get(ss_store *st, const char *kind, const char *key, ss_buf *out, bool *found,
 		 ss_err *err)
 {
-	char path[PATH_MAX];
+	struct place pl;
 	int fd, rc;
 
 	*found = false;
-	if ((rc = record_path(st, kind, key, false, path, sizeof path, err)))
-		return rc;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if ((rc = place_open(st, kind, key, false, &pl, err)) || pl.fd < 0)
+		goto out;
+	fd = openat(pl.fd, key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return SS_OK;
-		return ss_err_errno(err, SS_EIO, "open '%s'", path);
+		if (errno != ENOENT)
+			rc = ss_err_errno(err, SS_EIO, "open '%s'", pl.shown);
+		goto out;
 	}
 	*found = true;
-	rc = ss_read_fd(fd, path, SS_JSON_MAX_SIZE, out, err);
+	rc = ss_read_fd(fd, pl.shown, SS_JSON_MAX_SIZE, out, err);
 	close(fd);
+out:
+	place_close(&pl);
 	return rc;
 }
 
@@ -181,75 +209,74 @@ int ss_store_get_json(ss_store *st, const char *kind, const char *key, cJSON **o
 
 bool ss_store_exists(ss_store *st, const char *kind, const char *key)
 {
-	char path[PATH_MAX];
+	struct place pl;
 	struct stat sb;
+	bool yes;
 
-	if (record_path(st, kind, key, false, path, sizeof path, NULL))
+	if (place_open(st, kind, key, false, &pl, NULL) || pl.fd < 0)
 		return false;
-	return lstat(path, &sb) == 0;
+	yes = fstatat(pl.fd, key, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	place_close(&pl);
+	return yes;
 }
 
-long long ss_store_mtime(ss_store *st, const char *kind, const char *key)
+static int sync_kind(int fd, const char *shown, ss_err *err)
 {
-	char path[PATH_MAX];
-	struct stat sb;
-
-	if (record_path(st, kind, key, false, path, sizeof path, NULL) || lstat(path, &sb) < 0)
-		return 0;
-	return (long long)sb.st_mtime;
+	if (fsync(fd) < 0 && errno != EINVAL)
+		return ss_err_errno(err, SS_EIO, "fsync the directory of '%s'", shown);
+	return SS_OK;
 }
 
 int ss_store_remove(ss_store *st, const char *kind, const char *key, bool *found, ss_err *err)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
+	struct place pl;
 	int rc;
 
 	*found = false;
-	if ((rc = record_path(st, kind, key, false, path, sizeof path, err)))
-		return rc;
-	if (unlink(path) < 0) {
-		if (errno == ENOENT)
-			return SS_OK;
-		return ss_err_errno(err, SS_EIO, "remove '%s'", path);
+	if ((rc = place_open(st, kind, key, false, &pl, err)) || pl.fd < 0)
+		goto out;
+	if (unlinkat(pl.fd, key, 0) < 0) {
+		if (errno != ENOENT)
+			rc = ss_err_errno(err, SS_EIO, "remove '%s'", pl.shown);
+		goto out;
 	}
 	*found = true;
-	if (!(sync_bits(st) & SS_SYNC_DIR))
-		return SS_OK;
-	ss_dirname(path, dir, sizeof dir);
-	return ss_fsync_dir(dir, err);
+	if (sync_bits(st) & SS_SYNC_DIR)
+		rc = sync_kind(pl.fd, pl.shown, err);
+out:
+	place_close(&pl);
+	return rc;
 }
 
 int ss_store_move(ss_store *st, const char *kind_from, const char *kind_to, const char *key,
 		  bool *moved, ss_err *err)
 {
-	char from[PATH_MAX], to[PATH_MAX], dir[PATH_MAX];
+	struct place from, to;
 	int rc;
 
 	*moved = false;
-	if ((rc = ss_store_path(st, kind_from, key, from, sizeof from, err)) ||
-	    (rc = ss_store_path(st, kind_to, key, to, sizeof to, err)))
-		return rc;
+	to.fd = -1;
+	if ((rc = place_open(st, kind_from, key, true, &from, err)) ||
+	    (rc = place_open(st, kind_to, key, true, &to, err)))
+		goto out;
 	/* RENAME_NOREPLACE: the destination is never overwritten, so a record
 	 * consumed once stays consumed even if its source reappears. */
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0) {
-		if (errno == ENOENT)
-			return SS_OK;
-		if (errno == EEXIST) {
+	if (renameat2(from.fd, key, to.fd, key, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST)
 			/* Consumed before: drop the stray source so it is not
 			 * mistaken for a live record. */
-			unlink(from);
-			return SS_OK;
-		}
-		return ss_err_errno(err, SS_EIO, "move '%s'", from);
+			unlinkat(from.fd, key, 0);
+		else if (errno != ENOENT)
+			rc = ss_err_errno(err, SS_EIO, "move '%s'", from.shown);
+		goto out;
 	}
 	*moved = true;
-	if (!(sync_bits(st) & SS_SYNC_DIR))
-		return SS_OK;
-	ss_dirname(to, dir, sizeof dir);
-	if ((rc = ss_fsync_dir(dir, err)))
-		return rc;
-	ss_dirname(from, dir, sizeof dir);
-	return ss_fsync_dir(dir, err);
+	if ((sync_bits(st) & SS_SYNC_DIR) && !(rc = sync_kind(to.fd, to.shown, err)))
+		rc = sync_kind(from.fd, from.shown, err);
+out:
+	place_close(&from);
+	place_close(&to);
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -259,21 +286,20 @@ static int cmp_str(const void *a, const void *b)
 
 int ss_store_keys(ss_store *st, const char *kind, char ***keys, size_t *n, ss_err *err)
 {
-	char dir[PATH_MAX];
 	struct dirent *e;
 	size_t cap = 0;
 	DIR *d;
-	int rc;
+	int fd, rc;
 
 	*keys = NULL;
 	*n = 0;
-	if ((rc = kind_dir(st, kind, dir, sizeof dir, false, err)))
+	if ((rc = kind_open(st, kind, false, &fd, err)) || fd < 0)
 		return rc;
-	d = opendir(dir);
+	d = fdopendir(fd);
 	if (!d) {
-		if (errno == ENOENT)
-			return SS_OK;
-		return ss_err_errno(err, SS_EIO, "open directory '%s'", dir);
+		rc = ss_err_errno(err, SS_EIO, "open directory '%s/%s'", st->dir, kind);
+		close(fd);
+		return rc;
 	}
 	while ((e = readdir(d))) {
 		/* Temporary files of atomic writes contain ".tmp-". */
@@ -300,19 +326,17 @@ void ss_store_keys_free(char **keys, size_t n)
 
 int ss_store_lock(ss_store *st, ss_err *err)
 {
-	char path[PATH_MAX];
-
 	if (st->lock_fd >= 0)
 		return SS_OK;
-	if ((size_t)snprintf(path, sizeof path, "%s/.lock", st->dir) >= sizeof path)
-		return ss_err_set(err, SS_EIO, "store: path too long");
-	st->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (!st->open)
+		return ss_err_set(err, SS_EIO, "store: not open");
+	st->lock_fd = openat(st->dirfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->lock_fd < 0)
-		return ss_err_errno(err, SS_EIO, "open '%s'", path);
+		return ss_err_errno(err, SS_EIO, "open '%s/.lock'", st->dir);
 	while (flock(st->lock_fd, LOCK_EX) < 0) {
 		if (errno == EINTR)
 			continue;
-		ss_err_errno(err, SS_EIO, "lock '%s'", path);
+		ss_err_errno(err, SS_EIO, "lock '%s/.lock'", st->dir);
 		close(st->lock_fd);
 		st->lock_fd = -1;
 		return SS_EIO;
@@ -331,22 +355,22 @@ void ss_store_unlock(ss_store *st)
 
 int ss_store_audit(ss_store *st, const cJSON *entry, ss_err *err)
 {
-	char path[PATH_MAX];
 	ss_buf line = SS_BUF_INIT;
 	int fd, rc;
 
-	if ((size_t)snprintf(path, sizeof path, "%s/audit.jsonl", st->dir) >= sizeof path)
-		return ss_err_set(err, SS_EIO, "store: path too long");
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (!st->open)
+		return ss_err_set(err, SS_EIO, "store: not open");
+	fd = openat(st->dirfd, "audit.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
 	if (fd < 0)
-		return ss_err_errno(err, SS_EIO, "open audit log '%s'", path);
+		return ss_err_errno(err, SS_EIO, "open audit log '%s/audit.jsonl'", st->dir);
 	ss_json_write(entry, &line);
 	ss_buf_addc(&line, '\n');
 	rc = ss_write_all(fd, line.data, line.len, err);
 	if (!rc && (sync_bits(st) & SS_SYNC_DATA) && fsync(fd) < 0)
-		rc = ss_err_errno(err, SS_EIO, "fsync audit log '%s'", path);
+		rc = ss_err_errno(err, SS_EIO, "fsync audit log '%s/audit.jsonl'", st->dir);
 	else if (rc)
-		ss_err_prefix(err, "audit log '%s'", path);
+		ss_err_prefix(err, "audit log '%s/audit.jsonl'", st->dir);
 	close(fd);
 	ss_buf_free(&line);
 	return rc;

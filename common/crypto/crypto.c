@@ -75,7 +75,11 @@ int ss_pkey_load_public(const char *path, EVP_PKEY **out, ss_err *err)
 	ss_buf b = SS_BUF_INIT;
 	int rc = ss_read_path(path, 64 * 1024, &b, err);
 
-	if (!rc && (rc = ss_pkey_from_public_pem((const char *)b.data, b.len, out, err)))
+	if (!rc && ss_pem_is_encrypted((const char *)b.data, b.len))
+		rc = ss_err_set(err, SS_EINPUT,
+				"'%s' is an encrypted private key, not a public key: give the control "
+				"plane's public key (openssl pkey -in KEY -pubout)", path);
+	else if (!rc && (rc = ss_pkey_from_public_pem((const char *)b.data, b.len, out, err)))
 		ss_err_prefix(err, "'%s'", path);
 	ss_buf_free(&b);
 	return rc;
@@ -88,6 +92,13 @@ int ss_pkey_load_private(const char *path, EVP_PKEY **out, ss_err *err)
 
 	if ((rc = ss_secret_read_file(path, 1, 64 * 1024, &s, err)))
 		return rc;
+	if (ss_pem_is_encrypted((const char *)s.p, s.len)) {
+		ss_secret_free(&s);
+		return ss_err_set(err, SS_EINPUT,
+				  "'%s' is an encrypted private key, and no passphrase is ever asked: "
+				  "store it unencrypted in a file only its owner can read (openssl pkey "
+				  "-in KEY -out PLAIN.pem)", path);
+	}
 	rc = ss_pkcs8_from_pem(s.p, s.len, out, err);
 	ss_secret_free(&s);
 	if (rc)

@@ -70,6 +70,27 @@ static int p256_point(EVP_PKEY *pkey, uint8_t out[65], ss_err *err)
 	return SS_OK;
 }
 
+int ss_pem_no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	if (u)
+		*(bool *)u = true;
+	return -1;
+}
+
+bool ss_pem_is_encrypted(const char *pem, size_t len)
+{
+	static const char *const marks[] = { "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+					     "Proc-Type: 4,ENCRYPTED" };
+
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+		if (memmem(pem, len, marks[i], strlen(marks[i])))
+			return true;
+	return false;
+}
+
 int ss_spki_der_generic(EVP_PKEY *pkey, ss_buf *out, ss_err *err)
 {
 	unsigned char *der = NULL;
@@ -206,7 +227,7 @@ int ss_spki_from_pem(const char *pem, size_t len, EVP_PKEY **out, ss_err *err)
 	if (!*out) {
 		/* Any other key, or a layout we do not build ourselves. */
 		bio = BIO_new_mem_buf(pem, (int)len);
-		*out = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+		*out = bio ? PEM_read_bio_PUBKEY(bio, NULL, ss_pem_no_passphrase, NULL) : NULL;
 		BIO_free(bio);
 	}
 	ERR_clear_error();
@@ -276,7 +297,7 @@ int ss_pkcs8_from_pem(const unsigned char *pem, size_t len, EVP_PKEY **out, ss_e
 	ss_buf_wipe_free(&der);
 	if (!*out) {
 		bio = BIO_new_mem_buf(pem, (int)len);
-		*out = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+		*out = bio ? PEM_read_bio_PrivateKey(bio, NULL, ss_pem_no_passphrase, NULL) : NULL;
 		BIO_free(bio);
 	}
 	ERR_clear_error();

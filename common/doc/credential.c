@@ -6,8 +6,10 @@
 #include <openssl/evp.h>
 
 #include "ss/crypto.h"
+#include "ss/enc.h"
 #include "ss/json.h"
 #include "ss/secret.h"
+#include "ss/store.h"
 #include "ss/timefmt.h"
 
 static void copy_id(char out[SS_ID_MAX], const char *s)
@@ -19,7 +21,8 @@ int ss_cred_challenge_parse(const cJSON *doc, ss_cred_challenge *c, ss_err *err)
 {
 	static const char *const members[] = { "type", "challenge_id", "runner_id", "ak_name",
 					       "credential_blob_b64", "encrypted_secret_b64",
-					       "nonce", "issued_at", "expires_at", NULL };
+					       "nonce", "issued_at", "expires_at", "signature",
+					       NULL };
 	const char *cid, *rid;
 	int rc;
 
@@ -111,5 +114,65 @@ int ss_cred_proof(const uint8_t *credential, size_t credlen, const uint8_t nonce
 	memcpy(msg + 32, ak_name, ak_name_len);
 	rc = ss_hmac(EVP_sha256(), credential, credlen, msg, 32 + ak_name_len, out, NULL, err);
 	ss_wipe(msg, sizeof msg);
+	return rc;
+}
+
+int ss_cred_challenge_accept(const cJSON *doc, const ss_cred_challenge *c,
+			     const ss_keyring *ring, const ss_identity *id, const char *state_dir,
+			     int64_t now, ss_err *err)
+{
+	char want[2 * SS_TPM_NAME_MAX + 1], have[2 * SS_TPM_NAME_MAX + 1];
+	char when[SS_TIME_LEN];
+	int rc;
+
+	if ((rc = ss_doc_verify(doc, ring, "credential challenge", err))) {
+		if (rc == SS_EINPUT)
+			ss_err_prefix(err, "credential challenge");
+		return rc;
+	}
+	if (now >= c->expires_at) {
+		ss_time_format(c->expires_at, when);
+		return ss_err_set(err, SS_REFUSED, "credential challenge '%s' expired at %s",
+				  c->challenge_id, when);
+	}
+	if (strcmp(c->runner_id, id->runner_id) != 0)
+		return ss_err_set(err, SS_REFUSED, "credential challenge '%s' is for runner '%s', not "
+				  "for '%s' (the identity in '%s')", c->challenge_id, c->runner_id,
+				  id->runner_id, state_dir);
+	if (c->ak_name_len != id->ak.name_len || memcmp(c->ak_name, id->ak.name, c->ak_name_len)) {
+		ss_hex_encode(c->ak_name, c->ak_name_len, want);
+		ss_hex_encode(id->ak.name, id->ak.name_len, have);
+		return ss_err_set(err, SS_REFUSED, "credential challenge '%s' is for AK %s, not for "
+				  "the AK at 0x%08x (%s)", c->challenge_id, want, id->ak.handle, have);
+	}
+	return SS_OK;
+}
+
+int ss_cred_challenge_accept_here(const cJSON *doc, const ss_cred_challenge *c,
+				  const char *const *cp_pub, int ncp_pub, const char *state_opt,
+				  int64_t now, ss_identity *id, ss_err *err)
+{
+	ss_keyring ring = { 0 };
+	ss_store st = { .lock_fd = -1 };
+	bool found = false;
+	int rc = SS_OK;
+
+	memset(id, 0, sizeof *id);
+	for (int i = 0; !rc && i < ncp_pub; i++)
+		rc = ss_keyring_add_file(&ring, cp_pub[i], err);
+	if (rc || (rc = ss_store_open(&st, state_opt, err)) ||
+	    (rc = ss_runner_identity_get(&st, id, &found, err)))
+		goto out;
+	if (!found) {
+		rc = ss_err_set(err, SS_ETPM, "nothing enrolled: no identity in '%s' (run "
+				"'ss-tpm-identity enroll' first)", st.dir);
+		goto out;
+	}
+	rc = ss_cred_challenge_accept(doc, c, &ring, id, st.dir, now, err);
+out:
+	if (rc)
+		ss_identity_free(id);
+	ss_store_close(&st);
+	ss_keyring_free(&ring);
 	return rc;
 }

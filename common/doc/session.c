@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ss/crypto.h"
 #include "ss/enc.h"
 #include "ss/json.h"
+#include "ss/kdf.h"
+#include "ss/secret.h"
 #include "ss/timefmt.h"
 
 static const char *const members[] = {
@@ -211,5 +214,37 @@ int ss_session_accept(const cJSON *doc, const ss_session *s, const ss_keyring *r
 	if (strcmp(s->exec.fingerprint, exec->fingerprint) != 0)
 		return ss_err_set(err, SS_REFUSED, "session: names fingerprint '%s', not '%s'",
 				  s->exec.fingerprint, exec->fingerprint);
+	return SS_OK;
+}
+
+int ss_session_confirmation(const uint8_t *secret, size_t len, const uint8_t binding[32],
+			    uint8_t out[32], ss_err *err)
+{
+	static const char info[] = SS_SESSION_CONFIRM_INFO;
+	uint8_t key[32];
+	int rc;
+
+	if (!(rc = ss_hkdf(secret, len, binding, 32, info, sizeof info - 1, key, sizeof key, err)))
+		rc = ss_hmac(EVP_sha256(), key, sizeof key, binding, 32, out, NULL, err);
+	ss_wipe(key, sizeof key);
+	return rc;
+}
+
+int ss_session_secret_check(const ss_session *s, const uint8_t *secret, size_t len,
+			    ss_err *err)
+{
+	uint8_t want[32];
+	bool same;
+	int rc;
+
+	if (!s->has_binding)
+		return ss_err_set(err, SS_REFUSED, "session: not approved (reason '%s')", s->reason);
+	if ((rc = ss_session_confirmation(secret, len, s->binding, want, err)))
+		return rc;
+	same = ss_ct_equal(want, s->key_confirmation, sizeof want);
+	ss_wipe(want, sizeof want);
+	if (!same)
+		return ss_err_set(err, SS_REFUSED, "session secret does not belong to session '%s'",
+				  s->challenge_id);
 	return SS_OK;
 }

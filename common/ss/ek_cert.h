@@ -10,6 +10,8 @@
  *           tpmVersion (TCG OIDs 2.23.133.2.1/2/3) from the directoryName
  *           of its SubjectAltName, as the TCG EK Credential Profile lays
  *           them out.
+ *   profile The rest of that profile (ss_ekcert_check_profile): an EK
+ *           certificate is for an EK, not any certificate with its key.
  *
  * Simulator rule.  Whether the TPM is a software TPM is decided here, from
  * the certificate only, never from what the runner says of itself.  It is a
@@ -64,6 +66,13 @@ void ss_ekcert_free(ss_ekcert *c);
  * the bundle: <why>". */
 int ss_ekcert_verify_chain(const ss_ekcert *c, const char *bundle_pem, size_t bundle_len,
 			   int64_t now, ss_err *err);
+
+/* The TCG EK Credential Profile, SS_REFUSED with what is missing: the
+ * extended key usage tcg-kp-EKCertificate (2.23.133.8.1), basic
+ * constraints saying CA:FALSE, the TPM's manufacturer, model and version
+ * in the subject alternative name, and a key usage that fits the EK's
+ * algorithm (keyEncipherment for RSA, keyAgreement for ECC). */
+int ss_ekcert_check_profile(const ss_ekcert *c, ss_err *err);
 
 /* Whether key is the certified key (SS_REFUSED when not). */
 int ss_ekcert_check_key(const ss_ekcert *c, EVP_PKEY *key, ss_err *err);

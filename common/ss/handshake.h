@@ -12,7 +12,7 @@
  *   binding     = SHA-256("ss-session v1" || 0x00 || JCS(challenge) || JCS(evidence))
  *   shared      = X25519(cp eph, runner eph)
  *   secret      = HKDF-SHA256(shared, salt = binding, "ss-session v1 secret", 32)
- *   confirmation= HMAC-SHA256(HKDF-SHA256(shared, binding, "ss-session v1 confirm", 32), binding)
+ *   confirmation= HMAC-SHA256(HKDF-SHA256(secret, binding, "ss-session v1 confirm", 32), binding)
  * JCS(challenge) is of the whole signed challenge as issued.  The verifier
  * recomputes extraData from the challenge it stored, never from evidence.
  * Ephemeral private keys are deleted once used. */
@@ -43,6 +43,7 @@
 #define SS_KIND_COUNTERS "counters"       /* last resetCount/restartCount per AK */
 /* Runner: */
 #define SS_KIND_RUNNER_PENDING "runner-pending" /* {challenge, evidence, runner_ephemeral_b64} */
+#define SS_KIND_RUNNER_ANSWERED "runner-answered" /* {challenge_id, expires_at}: answered, ever */
 
 int ss_hs_quote_binding(const cJSON *challenge_doc, const uint8_t runner_eph[SS_X25519_LEN],
 			uint8_t out[32], ss_err *err);
@@ -75,8 +76,11 @@ typedef struct ss_hs_verifier {
 int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,
 		 ss_err *err);
 
-/* Runner: check the challenge (pinned signature, unexpired), make the
- * ephemeral key, quote with the AK at ak_handle, keep what finish needs. */
+/* Runner: check the challenge (pinned signature, unexpired, never answered
+ * here), make the ephemeral key, quote with the AK at ak_handle, keep what
+ * finish needs.  A challenge is answered once, ever: its id (never a key)
+ * stays in runner-answered until it expires, whatever finish does, and is
+ * claimed exclusively, so two concurrent responds cannot both answer. */
 int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_handle,
 		  const char *runner_id, const cJSON *challenge_doc, int64_t now,
 		  cJSON **evidence, ss_err *err);
@@ -86,8 +90,9 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, int64_t now,
 		 const char *secret_out, ss_err *err);
 
-/* Either side: remove pending challenges and ephemeral keys past their
- * expiry (plus skew); *report is an ss.gc.v1 summary. */
+/* Either side: remove pending challenges, ephemeral keys and answered
+ * marks past their expiry (plus skew); *report is an ss.gc.v1 summary
+ * (removed_answered_challenges counts challenge ids). */
 int ss_hs_gc(ss_store *st, int64_t now, int64_t skew, cJSON **report, ss_err *err);
 
 #endif

@@ -51,10 +51,22 @@ int ss_file_replace_ex(const char *path, const void *p, size_t n, mode_t mode, u
 int ss_file_create(const char *path, const void *p, size_t n, mode_t mode, ss_err *err);
 int ss_file_create_ex(const char *path, const void *p, size_t n, mode_t mode, unsigned sync,
 		      ss_err *err);
+/* The same relative to an open directory: name is a file name in dirfd
+ * (or a path with AT_FDCWD), shown is how messages call it.  The directory
+ * sync of SS_SYNC_DIR is fsync(dirfd). */
+int ss_file_replace_at(int dirfd, const char *name, const char *shown, const void *p, size_t n,
+		       mode_t mode, unsigned sync, ss_err *err);
+int ss_file_create_at(int dirfd, const char *name, const char *shown, const void *p, size_t n,
+		      mode_t mode, unsigned sync, ss_err *err);
+/* "<name>.tmp-<16 random hex>", the name of a temporary file beside name
+ * (store listings skip names containing ".tmp-"). */
+int ss_temp_name(const char *name, char *tmp, size_t tmplen, ss_err *err);
 /* Flush the whole filesystem holding path (syncfs(2)): the commit point of
  * a group of writes made without SS_SYNC_ALL.  One journal commit instead
  * of two per file. */
 int ss_syncfs(const char *path, ss_err *err);
+/* The same for the filesystem of an open descriptor. */
+int ss_syncfs_fd(int fd, const char *shown, ss_err *err);
 /* fsync a directory (after creating, renaming or unlinking in it). */
 int ss_fsync_dir(const char *dir, ss_err *err);
 /* The directory part of path ("." when none), into out. */

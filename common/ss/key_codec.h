@@ -10,6 +10,7 @@
 #ifndef SS_KEY_CODEC_H
 #define SS_KEY_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/evp.h>
@@ -28,6 +29,15 @@ int ss_spki_from_pem(const char *pem, size_t len, EVP_PKEY **out, ss_err *err);
 int ss_pkcs8_pem(EVP_PKEY *pkey, ss_secret *out, ss_err *err);
 /* A private key from PEM text (PKCS#8, or anything OpenSSL reads). */
 int ss_pkcs8_from_pem(const unsigned char *pem, size_t len, EVP_PKEY **out, ss_err *err);
+
+/* Never a prompt: OpenSSL asks a passphrase callback for an encrypted PEM
+ * block and, given none, prompts on the terminal (a CI job hangs, and the
+ * prompt ignores SIGTERM).  Every PEM read of libss passes this callback,
+ * which refuses; u, when not NULL, is a bool set to true when it was asked. */
+int ss_pem_no_passphrase(char *buf, int size, int rwflag, void *u);
+/* Whether PEM text holds an encrypted block ("ENCRYPTED PRIVATE KEY", or a
+ * "Proc-Type: 4,ENCRYPTED" header). */
+bool ss_pem_is_encrypted(const char *pem, size_t len);
 
 /* The same with OpenSSL's generic codecs only (for tests). */
 int ss_spki_der_generic(EVP_PKEY *pkey, ss_buf *out, ss_err *err);

@@ -3,6 +3,7 @@
  *   version: 1
  *   pcr_bank: sha256
  *   pcrs:                       # expected value, or a list of allowed values
+ *                               # (or 'pcrs: any': every PCR value accepted)
  *     0: 3d458cfe55cc03ea1f443f1562beec8df51c75e14a9fcf9a7234a13f198e7969
  *     7: [aa..., bb...]
  *   signature_hashes: [sha256, sha384, sha512]   # sha1 only if listed
@@ -12,8 +13,14 @@
  *   clock_skew: 30              # seconds, default 30
  *   session_lifetime: 900       # seconds, default 900
  *
- * Every key is optional; unknown keys, duplicate keys, bad hex, wrong
- * lengths and out-of-range numbers are SS_EINPUT with the line number. */
+ * A policy fails closed.  It is exactly one YAML document; booleans are
+ * plain true or false, numbers plain decimal (no sign, no leading zero, no
+ * 0x), PCR indexes plain integers; tags, anchors and aliases are refused.
+ * 'pcrs' is required and names at least one PCR value; a policy that
+ * accepts any PCR values says 'pcrs: any' (ss_policy_write never writes
+ * that).  Every other key is optional; unknown keys, duplicate keys, bad
+ * hex, wrong lengths and out-of-range numbers are SS_EINPUT with the line
+ * number. */
 #ifndef SS_POLICY_H
 #define SS_POLICY_H
 
@@ -31,6 +38,7 @@
 typedef struct ss_policy {
 	const ss_hashalg *bank;   /* NULL: no PCR expectations */
 	uint32_t mask;            /* PCRs with expectations */
+	bool any_pcrs;            /* the file says 'pcrs: any' */
 	uint8_t nvalues[SS_PCR_COUNT];
 	uint8_t values[SS_PCR_COUNT][SS_POLICY_MAX_VALUES][SS_MAX_DIGEST];
 	unsigned allowed_hashes;  /* SS_HASH_* bits */

@@ -44,14 +44,23 @@ typedef struct ss_secret_src {
 int ss_secret_src_read(const ss_secret_src *src, const char *what, size_t min, size_t max,
 		       ss_secret *out, ss_err *err);
 
+/* A path given for a secret output: "-" is SS_EUSAGE, since a secret never
+ * goes to standard output. */
+int ss_secret_out_path(const char *path, ss_err *err);
 /* A new file, mode 0600, complete or absent (see ss_file_create); an
- * existing path is SS_EIO and stays untouched. */
+ * existing path is SS_EIO and stays untouched; "-" is SS_EUSAGE. */
 int ss_secret_write_file(const char *path, const void *p, size_t n, ss_err *err);
 /* The same with the durability bits of ss_file_create_ex (at least
  * SS_SYNC_DATA, so the file is complete or absent). */
 int ss_secret_write_file_ex(const char *path, const void *p, size_t n, unsigned sync,
 			    ss_err *err);
-/* Write to an inherited descriptor and close it. */
+/* A directory for secret files: not "-", and ss_private_dir (ss/state.h). */
+int ss_secret_dir(const char *path, ss_err *err);
+/* An inherited descriptor a secret may be written to: a pipe, a socket, a
+ * device, or a regular file that neither group nor others can read
+ * (SS_EINPUT otherwise). */
+int ss_secret_check_fd(int fd, ss_err *err);
+/* Check it (ss_secret_check_fd), write, and close it. */
 int ss_secret_write_fd(int fd, const void *p, size_t n, ss_err *err);
 
 /* Constant-time equality for secrets, bindings and MACs. */

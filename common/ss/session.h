@@ -51,6 +51,20 @@ int ss_session_parse(const cJSON *doc, ss_session *out, ss_err *err);
 /* The unsigned document. */
 cJSON *ss_session_to_json(const ss_session *s);
 
+/* key_confirmation = HMAC-SHA256(HKDF-SHA256(session secret, salt =
+ * binding, info = "ss-session v1 confirm", 32), binding).  Made from the
+ * session secret, so that whoever holds a secret can tell whether it is
+ * this session's: the control plane and the runner (finish) check each
+ * other with it, ss-derive-key checks the secret it is given. */
+#define SS_SESSION_CONFIRM_INFO "ss-session v1 confirm"
+int ss_session_confirmation(const uint8_t *secret, size_t len, const uint8_t binding[32],
+			    uint8_t out[32], ss_err *err);
+/* The secret is this approved session's: its confirmation equals the
+ * session's key_confirmation (constant time).  SS_REFUSED "session secret
+ * does not belong to session '<challenge_id>'" when not. */
+int ss_session_secret_check(const ss_session *s, const uint8_t *secret, size_t len,
+			    ss_err *err);
+
 /* What a consumer requires before using a session for exec: signed by a
  * pinned key, approved, unexpired at now, and naming the same execution,
  * tenant, operator and fingerprint.  SS_REFUSED with the reason. */

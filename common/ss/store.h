@@ -32,16 +32,23 @@
 #include "ss/err.h"
 
 typedef struct ss_store {
-	char dir[PATH_MAX];
-	int lock_fd; /* -1 when not held */
-	bool group;  /* between begin and commit */
-	bool dirty;  /* the group wrote something */
+	char dir[PATH_MAX]; /* the state directory's path, for messages only */
+	int dirfd;          /* the state directory, opened once */
+	int lock_fd;        /* -1 when not held */
+	bool open;          /* between ss_store_open and ss_store_close */
+	bool group;         /* between begin and commit */
+	bool dirty;         /* the group wrote something */
 } ss_store;
 
 /* A store not open yet, that ss_store_close may be called on. */
-#define SS_STORE_INIT { .lock_fd = -1 }
+#define SS_STORE_INIT { .dirfd = -1, .lock_fd = -1 }
 
-/* Resolve the state directory (see ss/state.h) and create it. */
+/* Resolve the state directory (see ss/state.h), create it, and open it
+ * once: owner and mode are checked on that descriptor, and every record,
+ * the lock and the audit log are reached relative to it (openat, linkat,
+ * renameat2, ...; each kind's directory without following a link), so a
+ * directory renamed or linked in its place while the tool runs is never
+ * written.  A store that was never opened may be closed. */
 int ss_store_open(ss_store *st, const char *state_opt, ss_err *err);
 void ss_store_close(ss_store *st);
 
@@ -77,11 +84,6 @@ int ss_store_move(ss_store *st, const char *kind_from, const char *kind_to, cons
 /* Keys of a kind, sorted; free with ss_store_keys_free. */
 int ss_store_keys(ss_store *st, const char *kind, char ***keys, size_t *n, ss_err *err);
 void ss_store_keys_free(char **keys, size_t n);
-/* Path of a record, for files handled elsewhere (e.g. secret keys). */
-int ss_store_path(ss_store *st, const char *kind, const char *key, char *out, size_t outlen,
-		  ss_err *err);
-/* Modification time of a record (0 when absent). */
-long long ss_store_mtime(ss_store *st, const char *kind, const char *key);
 
 /* Serialize read-modify-write sequences across processes (flock on
  * <state>/.lock).  Held until ss_store_unlock or close. */

@@ -36,6 +36,16 @@ int ss_tpm_public_pem(const TPMT_PUBLIC *pub, ss_buf *out, ss_err *err);
  * restricted, sign, and not decrypt.  On false, *why says which. */
 bool ss_tpm_public_is_ak(const TPMT_PUBLIC *pub, const char **why);
 
+/* The TCG AK template on top of that (what enrollment requires):
+ * userWithAuth set, adminWithPolicy clear, and an empty authPolicy.  On
+ * false, *why says which rule failed, each with its own words. */
+bool ss_tpm_public_is_tcg_ak(const TPMT_PUBLIC *pub, const char **why);
+
+/* The names of the attributes set, lowercase as tpm2-tools spells them
+ * ("fixedtpm", "userwithauth", ...), in bit order; returns how many. */
+#define SS_TPM_ATTRIBUTES_MAX 11
+size_t ss_tpm_attribute_names(TPMA_OBJECT attrs, const char *names[SS_TPM_ATTRIBUTES_MAX]);
+
 /* "ecc" / "rsa" (NULL for anything else), and the curve or key size as
  * text for documents ("ecc-p256", "rsa-2048", ...). */
 const char *ss_tpm_public_alg(const TPMT_PUBLIC *pub, char *out, size_t outlen);

@@ -7,10 +7,14 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "ss/key_codec.h"
+
 /* TCG attribute OIDs in the SubjectAltName directoryName. */
 #define OID_TPM_MANUFACTURER "2.23.133.2.1"
 #define OID_TPM_MODEL "2.23.133.2.2"
 #define OID_TPM_VERSION "2.23.133.2.3"
+/* tcg-kp-EKCertificate, the extended key usage of an EK certificate. */
+#define OID_TCG_KP_EK_CERTIFICATE "2.23.133.8.1"
 
 /* Certificate text is attacker-influenced: keep printable ASCII only, so it
  * is safe in messages, JSON and logs. */
@@ -111,9 +115,9 @@ int ss_ekcert_parse(const char *pem, size_t len, ss_ekcert *out, ss_err *err)
 	memset(out, 0, sizeof *out);
 	if (!bio)
 		ss_oom();
-	out->x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	out->x509 = PEM_read_bio_X509(bio, NULL, ss_pem_no_passphrase, NULL);
 	if (out->x509)
-		extra = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		extra = PEM_read_bio_X509(bio, NULL, ss_pem_no_passphrase, NULL);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (!out->x509)
@@ -155,7 +159,7 @@ static int load_bundle(X509_STORE *store, const char *pem, size_t len, ss_err *e
 
 	if (!bio)
 		ss_oom();
-	infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	infos = PEM_X509_INFO_read_bio(bio, NULL, ss_pem_no_passphrase, NULL);
 	BIO_free(bio);
 	if (!infos) {
 		ERR_clear_error();
@@ -212,6 +216,57 @@ out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
 	return rc;
+}
+
+/* The extended key usage tcg-kp-EKCertificate. */
+static bool has_ek_usage(X509 *x)
+{
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+	ASN1_OBJECT *want = OBJ_txt2obj(OID_TCG_KP_EK_CERTIFICATE, 1);
+	bool found = false;
+
+	if (!want)
+		ss_oom();
+	for (int i = 0; eku && i < sk_ASN1_OBJECT_num(eku) && !found; i++)
+		found = OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0;
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	ASN1_OBJECT_free(want);
+	ERR_clear_error();
+	return found;
+}
+
+int ss_ekcert_check_profile(const ss_ekcert *c, ss_err *err)
+{
+	EVP_PKEY *key = ss_ekcert_key(c);
+	uint32_t flags = X509_get_extension_flags(c->x509);
+	uint32_t usage = X509_get_key_usage(c->x509);
+	bool rsa = key && EVP_PKEY_is_a(key, "RSA");
+	const char *alg = rsa ? "rsa" : "ecc";
+	const char *need = rsa ? "keyEncipherment" : "keyAgreement";
+
+	if (!has_ek_usage(c->x509))
+		return ss_err_set(err, SS_REFUSED, "EK certificate: no extended key usage "
+				  "tcg-kp-EKCertificate (" OID_TCG_KP_EK_CERTIFICATE ")");
+	if (!(flags & EXFLAG_BCONS))
+		return ss_err_set(err, SS_REFUSED, "EK certificate: no basic constraints: an EK "
+				  "certificate says CA:FALSE");
+	if (flags & EXFLAG_CA)
+		return ss_err_set(err, SS_REFUSED, "EK certificate: a CA certificate, not an EK's");
+	if (!c->tpm_manufacturer[0] || !c->tpm_model[0] || !c->tpm_version[0])
+		return ss_err_set(err, SS_REFUSED, "EK certificate: the subject alternative name "
+				  "does not name the TPM's manufacturer, model and version");
+	if (!key || (!rsa && !EVP_PKEY_is_a(key, "EC")))
+		return ss_err_set(err, SS_REFUSED, "EK certificate: certifies neither an RSA nor an "
+				  "ECC key");
+	/* An RSA EK decrypts (keyEncipherment), an ECC EK agrees on keys
+	 * (keyAgreement): neither signs. */
+	if (usage == UINT32_MAX)
+		return ss_err_set(err, SS_REFUSED, "EK certificate: no key usage: an %s EK needs %s",
+				  alg, need);
+	if (!(usage & (rsa ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT)))
+		return ss_err_set(err, SS_REFUSED, "EK certificate: the key usage lacks %s, which an "
+				  "%s EK needs", need, alg);
+	return SS_OK;
 }
 
 EVP_PKEY *ss_ekcert_key(const ss_ekcert *c)

@@ -184,6 +184,51 @@ bool ss_tpm_public_is_ak(const TPMT_PUBLIC *pub, const char **why)
 	return true;
 }
 
+bool ss_tpm_public_is_tcg_ak(const TPMT_PUBLIC *pub, const char **why)
+{
+	/* Beyond an AK's signing rules: authorized by its own password, never
+	 * by a policy, as the template of the TCG EK Credential Profile's AK
+	 * (and of ss-tpm-identity and tpm2_createak) has it.  A policy could
+	 * let someone who does not hold the AK's auth use it. */
+	if (!ss_tpm_public_is_ak(pub, why))
+		return false;
+	if (!(pub->objectAttributes & TPMA_OBJECT_USERWITHAUTH))
+		*why = "userWithAuth is not set";
+	else if (pub->objectAttributes & TPMA_OBJECT_ADMINWITHPOLICY)
+		*why = "adminWithPolicy is set";
+	else if (pub->authPolicy.size)
+		*why = "authPolicy is not empty";
+	else
+		return true;
+	return false;
+}
+
+size_t ss_tpm_attribute_names(TPMA_OBJECT attrs, const char *names[SS_TPM_ATTRIBUTES_MAX])
+{
+	static const struct {
+		TPMA_OBJECT bit;
+		const char *name;
+	} all[] = {
+		{ TPMA_OBJECT_FIXEDTPM, "fixedtpm" },
+		{ TPMA_OBJECT_STCLEAR, "stclear" },
+		{ TPMA_OBJECT_FIXEDPARENT, "fixedparent" },
+		{ TPMA_OBJECT_SENSITIVEDATAORIGIN, "sensitivedataorigin" },
+		{ TPMA_OBJECT_USERWITHAUTH, "userwithauth" },
+		{ TPMA_OBJECT_ADMINWITHPOLICY, "adminwithpolicy" },
+		{ TPMA_OBJECT_NODA, "noda" },
+		{ TPMA_OBJECT_ENCRYPTEDDUPLICATION, "encryptedduplication" },
+		{ TPMA_OBJECT_RESTRICTED, "restricted" },
+		{ TPMA_OBJECT_DECRYPT, "decrypt" },
+		{ TPMA_OBJECT_SIGN_ENCRYPT, "sign" },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0] && n < SS_TPM_ATTRIBUTES_MAX; i++)
+		if (attrs & all[i].bit)
+			names[n++] = all[i].name;
+	return n;
+}
+
 const char *ss_tpm_public_alg(const TPMT_PUBLIC *pub, char *out, size_t outlen)
 {
 	size_t field;

@@ -27,7 +27,8 @@ hs_suite_init() {
 	ss-tpm-identity enroll --runner-id runner-1 --state "$HS/runner" >"$HS/id.json" &&
 		hs enroll-challenge --key "$HS/cp.pem" --identity "$HS/id.json" \
 			--ek-ca "$SWTPM_CA_BUNDLE" --state "$HS/cp" >"$HS/cch.json" &&
-		ss-tpm-identity activate <"$HS/cch.json" >"$HS/cresp.json" &&
+		ss-tpm-identity activate --cp-pub "$HS/cp.pub" --state "$HS/runner" <"$HS/cch.json" \
+			>"$HS/cresp.json" &&
 		hs enroll-verify --key "$HS/cp.pem" --state "$HS/cp" <"$HS/cresp.json" >"$HS/enrollment.json" ||
 		return 1
 	exec_json exec-1 tenant-a operator-1 >"$HS/exec.json"

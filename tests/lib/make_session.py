@@ -1,8 +1,13 @@
 #!/usr/bin/python3
 """Build a signed ss.session.v1 for the tests, independently of libss.
 
-usage: make_session.py SIGNING_KEY.pem EXEC.json BINDING_HEX
+usage: make_session.py SIGNING_KEY.pem EXEC.json BINDING_HEX [--secret FILE]
            [--denied REASON] [--expires-in SECONDS] [--after-signing NAME=JSON]...
+
+With --secret, key_confirmation is the session's own for that session secret:
+HMAC-SHA256(HKDF-SHA256(secret, salt = binding, info = "ss-session v1
+confirm", 32), binding), computed here with hmac and hashlib (RFC 5869);
+without it, a value that belongs to no secret.
 
 The control plane's signature: RFC 8785 of the document without
 "signature" (json.dumps with sorted keys and no spaces, which is JCS for
@@ -12,44 +17,34 @@ for ECDSA P-256 (DER), key_id = SHA-256 of the signer's SubjectPublicKeyInfo
 DER.  --after-signing edits members once the signature is made, as an
 attacker would."""
 import argparse
-import base64
 import datetime
 import hashlib
+import hmac
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
-
-def canonical(obj):
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_session_sign import canonical, sign  # noqa: E402
 
 
 def rfc3339(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def openssl(*args, data=None):
-    return subprocess.run(["openssl", *args], input=data, capture_output=True, check=True).stdout
+def hkdf_sha256(ikm, salt, info, length):
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    okm, block, i = b"", b"", 1
+    while len(okm) < length:
+        block = hmac.new(prk, block + info + bytes([i]), hashlib.sha256).digest()
+        okm += block
+        i += 1
+    return okm[:length]
 
 
-def sign(key_path, message):
-    spki = openssl("pkey", "-in", key_path, "-pubout", "-outform", "DER")
-    text = openssl("pkey", "-in", key_path, "-noout", "-text")
-    with tempfile.NamedTemporaryFile(delete=False) as f:
-        f.write(message)
-    try:
-        if text.startswith(b"ED25519"):
-            alg = "ed25519"
-            value = openssl("pkeyutl", "-sign", "-rawin", "-inkey", key_path, "-in", f.name)
-        else:
-            alg = "ecdsa-p256-sha256"
-            value = openssl("dgst", "-sha256", "-sign", key_path, f.name)
-    finally:
-        os.unlink(f.name)
-    return {"alg": alg, "key_id": hashlib.sha256(spki).hexdigest(),
-            "value": base64.b64encode(value).decode()}
+def confirmation(secret, binding):
+    key = hkdf_sha256(secret, binding, b"ss-session v1 confirm", 32)
+    return hmac.new(key, binding, hashlib.sha256).hexdigest()
 
 
 def main():
@@ -57,6 +52,7 @@ def main():
     ap.add_argument("key")
     ap.add_argument("execution")
     ap.add_argument("binding")
+    ap.add_argument("--secret")
     ap.add_argument("--denied")
     ap.add_argument("--expires-in", type=int, default=3600)
     ap.add_argument("--after-signing", action="append", default=[])
@@ -81,7 +77,10 @@ def main():
     }
     if a.denied is None:
         doc["session_binding_hash"] = a.binding
-        doc["key_confirmation"] = hashlib.sha256(b"confirm" + bytes.fromhex(a.binding)).hexdigest()
+        if a.secret:
+            doc["key_confirmation"] = confirmation(open(a.secret, "rb").read(), bytes.fromhex(a.binding))
+        else:
+            doc["key_confirmation"] = hashlib.sha256(b"confirm" + bytes.fromhex(a.binding)).hexdigest()
     else:
         doc["expires_at"] = None
     doc["signature"] = sign(a.key, canonical(doc))

@@ -76,16 +76,38 @@ quote_facts() {
 	PY
 }
 
-# make_challenge EK_HANDLE AK_NAME SECRET_FILE OUT [EXPIRES]: what a control
-# plane sends, made here with tpm2_makecredential -T none from the EK's
-# public area; its output file (magic 0xBADCC0DE, version 1, TPM2B_ID_OBJECT,
-# TPM2B_ENCRYPTED_SECRET) becomes an ss.credential-challenge.v1.
+# The control plane's key that signs what make_challenge writes
+# ($CP_SIGNING_KEY), and its public half for --cp-pub ($CP_SIGNING_PUB).
+CP_SIGNING_KEY=$BATS_FILE_TMPDIR/cp-signing.pem
+CP_SIGNING_PUB=$BATS_FILE_TMPDIR/cp-signing.pub
+cp_signing_key() {
+	[ -f "$CP_SIGNING_KEY" ] && return 0
+	(umask 077 && openssl genpkey -algorithm ed25519 -out "$CP_SIGNING_KEY" 2>/dev/null) &&
+		openssl pkey -in "$CP_SIGNING_KEY" -pubout -out "$CP_SIGNING_PUB"
+}
+
+# sign_doc KEY < DOC > SIGNED: the control plane's signature, made with openssl.
+sign_doc() {
+	"$SS_PYTHON" "$BATS_TEST_DIRNAME/lib/sign_doc.py" "$1"
+}
+
+# activate ARGS...: ss-tpm-identity activate, pinning the key of make_challenge.
+activate() {
+	ss-tpm-identity activate --cp-pub "$CP_SIGNING_PUB" "$@"
+}
+
+# make_challenge EK_HANDLE AK_NAME SECRET_FILE OUT [EXPIRES [RUNNER_ID]]: what
+# a control plane sends, made here with tpm2_makecredential -T none from the
+# EK's public area; its output file (magic 0xBADCC0DE, version 1,
+# TPM2B_ID_OBJECT, TPM2B_ENCRYPTED_SECRET) becomes an
+# ss.credential-challenge.v1, signed with $CP_SIGNING_KEY.
 make_challenge() {
-	local ek=$1 name=$2 secret=$3 out=$4 expires=${5:-2099-01-01T00:00:00Z}
+	local ek=$1 name=$2 secret=$3 out=$4 expires=${5:-2099-01-01T00:00:00Z} runner=${6:-runner-1}
+	cp_signing_key || return 1
 	tpm2_readpublic -c "$ek" -o "$BATS_TEST_TMPDIR/ek.pub" >/dev/null || return 1
 	tpm2_makecredential -T none -u "$BATS_TEST_TMPDIR/ek.pub" -s "$secret" -n "$name" \
 		-o "$BATS_TEST_TMPDIR/cred.out" >/dev/null 2>&1 || return 1
-	"$SS_PYTHON" - "$BATS_TEST_TMPDIR/cred.out" "$name" "$expires" >"$out" <<-'PY'
+	"$SS_PYTHON" - "$BATS_TEST_TMPDIR/cred.out" "$name" "$expires" "$runner" <<-'PY' |
 	import base64, json, struct, sys
 	b = open(sys.argv[1], "rb").read()
 	magic, version = struct.unpack(">II", b[:8])
@@ -95,12 +117,13 @@ make_challenge() {
 	n = struct.unpack(">H", rest[:2])[0]
 	assert len(rest) == 2 + n, "trailing bytes"
 	print(json.dumps({
-	    "type": "ss.credential-challenge.v1", "challenge_id": "chal-1", "runner_id": "runner-1",
+	    "type": "ss.credential-challenge.v1", "challenge_id": "chal-1", "runner_id": sys.argv[4],
 	    "ak_name": sys.argv[2],
 	    "credential_blob_b64": base64.b64encode(blob).decode(),
 	    "encrypted_secret_b64": base64.b64encode(rest).decode(),
 	    "nonce": "5a" * 32, "issued_at": "2020-01-01T00:00:00Z", "expires_at": sys.argv[3]}))
 	PY
+		sign_doc "$CP_SIGNING_KEY" >"$out"
 }
 
 # A loopback port nobody listens on, and nobody on the port after it

@@ -113,10 +113,10 @@ TEST(state_dir_chain_and_mode)
 	struct stat st;
 
 	setenv("SS_STATE_DIR", path("st1"), 1);
-	CHECK(ss_state_open(NULL, out, sizeof out, &err) == SS_OK);
+	CHECK(ss_state_open(NULL, out, sizeof out, NULL, &err) == SS_OK);
 	CHECK_STR(out, path("st1"));
 	CHECK(stat(out, &st) == 0 && (st.st_mode & 0777) == 0700);
-	CHECK(ss_state_open(path("st2/deep"), out, sizeof out, &err) == SS_OK);
+	CHECK(ss_state_open(path("st2/deep"), out, sizeof out, NULL, &err) == SS_OK);
 	CHECK_STR(out, path("st2/deep"));
 	unsetenv("SS_STATE_DIR");
 	setenv("XDG_STATE_HOME", path("xdg"), 1);
@@ -130,7 +130,7 @@ TEST(state_dir_chain_and_mode)
 	CHECK_STR(out, want);
 	mkdir(path("loose"), 0755);
 	chmod(path("loose"), 0755);
-	CHECK(ss_state_open(path("loose"), out, sizeof out, &err) == SS_EIO);
+	CHECK(ss_state_open(path("loose"), out, sizeof out, NULL, &err) == SS_EIO);
 	snprintf(want, sizeof want, "state: directory '%s' is accessible by group or others (mode 0755)", path("loose"));
 	CHECK_STR(err.msg, want);
 }

@@ -18,7 +18,8 @@ TEST(policy_defaults_are_strict)
 	ss_policy p;
 	ss_err err = { 0 };
 
-	CHECK(parse("{}\n", &p, &err) == SS_OK);
+	CHECK(parse("pcrs: any\n", &p, &err) == SS_OK);
+	CHECK(p.any_pcrs && !p.mask);
 	CHECK(p.allowed_hashes == SS_HASH_DEFAULT && !(p.allowed_hashes & SS_HASH_SHA1));
 	CHECK(!p.allow_simulator && p.require_clock_safe);
 	CHECK(p.max_challenge_age == 300 && p.clock_skew == 30 && p.session_lifetime == 900);
@@ -72,6 +73,53 @@ TEST(policy_refusals_name_the_line)
 	refused("a: [1\n", "policy 'p.yaml' line 2: did not find expected ',' or ']'");
 }
 
+/* Fail closed: one document, plain scalars for booleans, numbers and PCR
+ * indexes, no tags, and PCR values named (or 'pcrs: any' said outright). */
+TEST(policy_fails_closed)
+{
+	refused("allow_simulator: false\npcrs: any\n---\nallow_simulator: true\n",
+		"policy 'p.yaml' line 3: a policy is one YAML document; a second one starts here");
+	refused("pcrs: any\n...\n---\n",
+		"policy 'p.yaml' line 3: a policy is one YAML document; a second one starts here");
+	refused("pcrs: any\nallow_simulator: \"true\"\n",
+		"policy 'p.yaml' line 2: 'allow_simulator' must be true or false, unquoted");
+	refused("pcrs: any\nallow_simulator: 'false'\n",
+		"policy 'p.yaml' line 2: 'allow_simulator' must be true or false, unquoted");
+	refused("pcrs: any\nallow_simulator: !!str true\n",
+		"policy 'p.yaml' line 2: tags are not allowed ('tag:yaml.org,2002:str')");
+	refused("pcrs: any\nrequire_clock_safe: !!bool true\n",
+		"policy 'p.yaml' line 2: tags are not allowed ('tag:yaml.org,2002:bool')");
+	refused("pcrs: !!map {}\n", "policy 'p.yaml' line 1: tags are not allowed ('tag:yaml.org,2002:map')");
+	refused("pcrs: any\nclock_skew: 0X10\n",
+		"policy 'p.yaml' line 2: 'clock_skew' must be a plain decimal number ('0X10')");
+	refused("pcrs: any\nclock_skew: 0x10\n",
+		"policy 'p.yaml' line 2: 'clock_skew' must be a plain decimal number ('0x10')");
+	refused("pcrs: any\nmax_challenge_age: 010\n",
+		"policy 'p.yaml' line 2: 'max_challenge_age' must be a plain decimal number ('010')");
+	refused("pcrs: any\nsession_lifetime: +60\n",
+		"policy 'p.yaml' line 2: 'session_lifetime' must be a plain decimal number ('+60')");
+	refused("pcrs: any\nclock_skew: \"10\"\n",
+		"policy 'p.yaml' line 2: 'clock_skew' must be a plain decimal number, unquoted");
+	refused("version: \"1\"\npcrs: any\n", "policy 'p.yaml' line 1: 'version' must be 1, unquoted");
+	refused("pcr_bank: sha256\npcrs:\n  0X10: " H32 "\n",
+		"policy 'p.yaml' line 3: '0X10' is not a PCR index 0-23");
+	refused("pcr_bank: sha256\npcrs:\n  010: " H32 "\n",
+		"policy 'p.yaml' line 3: '010' is not a PCR index 0-23");
+	refused("pcr_bank: sha256\npcrs:\n  \"7\": " H32 "\n",
+		"policy 'p.yaml' line 3: PCR index '7' must be a plain integer, unquoted");
+	refused("pcr_bank: sha256\npcrs:\n  7: &v " H32 "\n  8: *v\n",
+		"policy 'p.yaml' line 3: anchors and aliases are not allowed");
+	refused("allow_simulator: true\n",
+		"policy 'p.yaml': no 'pcrs': a policy names at least one PCR value, or says 'pcrs: any'");
+	refused("pcr_bank: sha256\npcrs: {}\n",
+		"policy 'p.yaml' line 2: 'pcrs' names no PCR: give at least one value, or say 'pcrs: any'");
+	refused("pcrs: \"any\"\n",
+		"policy 'p.yaml' line 1: 'pcrs' must be a mapping of PCR index to value(s), or plain 'any'");
+	refused("pcrs: all\n",
+		"policy 'p.yaml' line 1: 'pcrs' must be a mapping of PCR index to value(s), or plain 'any'");
+	refused("", "policy 'p.yaml': expected a mapping of policy keys");
+}
+
 TEST(policy_written_reads_back)
 {
 	ss_pcrsel sel = { ss_hash_by_name("sha256"), (1u << 0) | (1u << 4) };
@@ -83,8 +131,9 @@ TEST(policy_written_reads_back)
 	memset(values, 0xab, sizeof values);
 	ss_policy_write(&sel, values, false, &out);
 	CHECK(parse(ss_buf_str(&out), &p, &err) == SS_OK);
-	CHECK(p.mask == sel.mask && p.bank == sel.hash);
+	CHECK(p.mask == sel.mask && p.bank == sel.hash && !p.any_pcrs);
 	CHECK(ss_policy_allows(&p, 4, values[4]));
+	CHECK(!strstr(ss_buf_str(&out), "any")); /* 'pcrs: any' is never written */
 	ss_policy_free(&p);
 	ss_buf_free(&out);
 }
@@ -94,6 +143,7 @@ int main(void)
 	RUN(policy_defaults_are_strict);
 	RUN(policy_values_and_lists);
 	RUN(policy_refusals_name_the_line);
+	RUN(policy_fails_closed);
 	RUN(policy_written_reads_back);
 	return unit_done();
 }
