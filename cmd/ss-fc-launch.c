@@ -160,8 +160,8 @@ struct run {
 	int64_t t0, gates_us;
 };
 
-/* Build, sign when a key secret was given, print and flush one event: it
- * must reach standard output even when the tool then fails. */
+/* Build, sign with the key secret when it is the key's, print and flush
+ * one event: it must reach standard output even when the tool then fails. */
 static int emit(struct run *r, ss_event_kind kind, const char *gate, const char *fault,
 		const ss_vmm_exit *exit, ss_err *err)
 {
@@ -172,7 +172,7 @@ static int emit(struct run *r, ss_event_kind kind, const char *gate, const char 
 	int rc;
 
 	if (!(rc = ss_telemetry_event(&e, &ev, err)) &&
-	    !(rc = r->in.has_signer ? ss_telemetry_sign(ev, &r->in.signer, err) : SS_OK) &&
+	    !(rc = r->in.signer_matches ? ss_telemetry_sign(ev, &r->in.signer, err) : SS_OK) &&
 	    !(rc = ss_json_print_line(ev, err)))
 		rc = ss_stdout_flush(err);
 	cJSON_Delete(ev);

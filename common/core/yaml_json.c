@@ -13,6 +13,7 @@
 struct frame {
 	cJSON *node;
 	char *key; /* a mapping's key waiting for its value */
+	yaml_mark_t start;
 };
 
 struct conv {
@@ -128,16 +129,17 @@ static int on_start(struct conv *c, const yaml_event_t *e, bool mapping)
 	if (!c->stack[c->depth].node)
 		ss_oom();
 	c->stack[c->depth].key = NULL;
+	c->stack[c->depth].start = e->start_mark;
 	c->depth++;
 	return SS_OK;
 }
 
-static int on_end(struct conv *c, const yaml_event_t *e)
+static int on_end(struct conv *c)
 {
 	struct frame f = c->stack[--c->depth];
 
 	free(f.key);
-	return attach(c, f.node, &e->start_mark);
+	return attach(c, f.node, &f.start);
 }
 
 static int on_event(struct conv *c, const yaml_event_t *e, int *docs)
@@ -178,7 +180,7 @@ static int on_event(struct conv *c, const yaml_event_t *e, int *docs)
 		return on_start(c, e, false);
 	case YAML_MAPPING_END_EVENT:
 	case YAML_SEQUENCE_END_EVENT:
-		return on_end(c, e);
+		return on_end(c);
 	default:
 		return SS_OK;
 	}
@@ -186,7 +188,7 @@ static int on_event(struct conv *c, const yaml_event_t *e, int *docs)
 
 int ss_yaml_to_json(const char *text, size_t len, const char *name, cJSON **out, ss_err *err)
 {
-	struct conv c = { name, err, { { NULL, NULL } }, 0, NULL };
+	struct conv c = { name, err, { { NULL, NULL, { 0, 0, 0 } } }, 0, NULL };
 	yaml_parser_t parser;
 	yaml_event_t e;
 	int docs = 0, rc = SS_OK;

@@ -52,6 +52,8 @@ static void resolve_program(const char *given, const char *name, char *out, size
 
 	if (given) {
 		int n = -1;
+		while (given[0] == '.' && given[1] == '/')
+			given += 2;
 		if (given[0] != '/' && getcwd(cwd, sizeof cwd))
 			n = snprintf(out, outlen, "%s/%s", cwd, given);
 		if (n < 0 || (size_t)n >= outlen)
@@ -73,6 +75,23 @@ static void resolve_program(const char *given, const char *name, char *out, size
 		}
 		p = end ? end + 1 : p + n;
 	}
+}
+
+/* Is the signer the private half of the key record's public key? */
+static int signer_matches(const ss_launch_inputs *in, bool *out, ss_err *err)
+{
+	unsigned char a[SS_SHA256_LEN], b[SS_SHA256_LEN];
+	EVP_PKEY *pub = NULL;
+	int rc;
+
+	*out = false;
+	if (!(rc = ss_pkey_from_public_pem(in->key.public_key_pem, strlen(in->key.public_key_pem),
+					   &pub, err)) &&
+	    !(rc = ss_pkey_spki_sha256(pub, a, err)) &&
+	    !(rc = ss_pkey_spki_sha256(in->signer.key, b, err)))
+		*out = memcmp(a, b, sizeof a) == 0;
+	EVP_PKEY_free(pub);
+	return rc;
 }
 
 int ss_launch_inputs_load(const ss_launch_paths *p, ss_launch_inputs *in, ss_err *err)
@@ -108,6 +127,8 @@ int ss_launch_inputs_load(const ss_launch_paths *p, ss_launch_inputs *in, ss_err
 		if ((rc = ss_signer_load(p->key_secret, &in->signer, err)))
 			return rc;
 		in->has_signer = true;
+		if ((rc = signer_matches(in, &in->signer_matches, err)))
+			return rc;
 	}
 	if ((rc = ss_store_open(&st, p->state, err)))
 		return rc;
@@ -219,10 +240,7 @@ static int runner_gates(const ss_launch_inputs *in, const char **gate, ss_err *e
 
 static int key_gates(const ss_launch_inputs *in, const char **gate, ss_err *err)
 {
-	unsigned char a[SS_SHA256_LEN], b[SS_SHA256_LEN];
 	char hex[2 * SS_SHA256_LEN + 1];
-	EVP_PKEY *pub = NULL;
-	int rc;
 
 	if (!in->key.has_binding) {
 		ss_err_set(err, SS_REFUSED, "key: derived from a bare root, not from this session");
@@ -234,21 +252,12 @@ static int key_gates(const ss_launch_inputs *in, const char **gate, ss_err *err)
 			   hex);
 		return refuse(gate, SS_GATE_KEY_BINDING_MISMATCH);
 	}
-	if (!in->has_signer)
-		return SS_OK;
-	if ((rc = ss_pkey_from_public_pem(in->key.public_key_pem, strlen(in->key.public_key_pem),
-					  &pub, err)) ||
-	    (rc = ss_pkey_spki_sha256(pub, a, err)) ||
-	    (rc = ss_pkey_spki_sha256(in->signer.key, b, err)))
-		goto out;
-	if (memcmp(a, b, sizeof a) != 0) {
+	if (in->has_signer && !in->signer_matches) {
 		ss_err_set(err, SS_REFUSED, "key secret: not the private half of key %s",
 			   in->key.key_id);
-		rc = refuse(gate, SS_GATE_KEY_SECRET_MISMATCH);
+		return refuse(gate, SS_GATE_KEY_SECRET_MISMATCH);
 	}
-out:
-	EVP_PKEY_free(pub);
-	return rc;
+	return SS_OK;
 }
 
 /* Firecracker installs its seccomp filters unless told not to; the kernel

@@ -71,6 +71,7 @@ typedef struct ss_launch_inputs {
 	ss_identity identity;
 	bool has_signer;             /* --key-secret given */
 	ss_signer signer;
+	bool signer_matches;         /* it is the private half of the key record's public key */
 	char firecracker[4096];      /* resolved: absolute, or as given when not found */
 	char jailer[4096];           /* "" without a jailer */
 	bool session_verified;       /* its signature checked out: its claims may be reported */

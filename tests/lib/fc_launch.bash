@@ -97,11 +97,12 @@ vm_yaml() {
 }
 
 # fcl [options]: ss-fc-launch with the test's inputs ($SESSION, $KEY,
-# $KEY_SECRET - empty for none -, $STATE) and the Firecracker double.
+# $KEY_SECRET - empty for none -, $STATE) and Firecracker ($FC, by default
+# the double).
 fcl() {
 	ss-fc-launch --vm vm.yaml --cp-pub "$HS/cp.pub" --session "$SESSION" --key "$KEY" \
 		${KEY_SECRET:+--key-secret "$KEY_SECRET"} --state "$STATE" \
-		--firecracker "$FAKE_FC" "$@"
+		--firecracker "${FC:-$FAKE_FC}" "$@"
 }
 
 # fcl_direct [options]: the same with the API socket in the test's directory.
