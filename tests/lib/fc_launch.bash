@@ -100,9 +100,16 @@ vm_yaml() {
 # $KEY_SECRET - empty for none -, $STATE) and Firecracker ($FC, by default
 # the double).
 fcl() {
-	ss-fc-launch --vm vm.yaml --cp-pub "$HS/cp.pub" --session "$SESSION" --key "$KEY" \
-		${KEY_SECRET:+--key-secret "$KEY_SECRET"} --state "$STATE" \
-		--firecracker "${FC:-$FAKE_FC}" "$@"
+	fcl_args "$@"
+	ss-fc-launch "${FCL_ARGS[@]}"
+}
+
+# fcl_args [options]: fcl's arguments, in the array FCL_ARGS (to start it
+# in the background as one process).
+fcl_args() {
+	FCL_ARGS=(--vm vm.yaml --cp-pub "$HS/cp.pub" --session "$SESSION" --key "$KEY"
+		${KEY_SECRET:+--key-secret "$KEY_SECRET"} --state "$STATE"
+		--firecracker "${FC:-$FAKE_FC}" "$@")
 }
 
 # fcl_direct [options]: the same with the API socket in the test's directory.
