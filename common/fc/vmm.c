@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -200,31 +201,56 @@ static int socket_ready(const ss_vmm *v, ss_err *err)
 	return ok;
 }
 
+/* Wait for the socket with inotify on its directory, so that waiting
+ * costs no CPU; between bind and listen (the file there, connect refused)
+ * look again every millisecond.  A missed event costs at most 100 ms. */
 static int wait_socket(ss_vmm *v, int64_t deadline, ss_err *err)
 {
-	struct pollfd p = { v->sigfd, POLLIN, 0 };
+	struct pollfd p[2] = { { v->sigfd, POLLIN, 0 }, { -1, POLLIN, 0 } };
+	char dir[PATH_MAX], events[4096];
+	struct stat st;
 	int64_t left;
-	int r;
+	int r, wait_ms, rc = SS_OK;
 
+	ss_dirname(v->plan->api_sock, dir, sizeof dir);
+	p[1].fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (p[1].fd >= 0 &&
+	    inotify_add_watch(p[1].fd, dir, IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+		close(p[1].fd);
+		p[1].fd = -1;
+	}
 	for (;;) {
 		take_signals(v);
-		if (v->signal || v->reaped)
-			return ended(v, "before its API socket appeared", err);
+		if (v->signal || v->reaped) {
+			rc = ended(v, "before its API socket appeared", err);
+			break;
+		}
 		if ((r = socket_ready(v, err)) == 1)
 			break;
-		if (r)
-			return r;
+		if (r) {
+			rc = r;
+			break;
+		}
 		left = deadline - ss_fc_now_us();
-		if (left <= 0)
-			return ss_err_set(err, SS_EVMM,
-					  "API socket '%s' did not appear within the launch timeout",
-					  v->plan->api_sock);
-		/* Firecracker creates its socket within milliseconds: poll for
-		 * it every millisecond, woken at once by a signal. */
-		poll(&p, 1, left > 1000 ? 1 : 0);
+		if (left <= 0) {
+			rc = ss_err_set(err, SS_EVMM,
+					"API socket '%s' did not appear within the launch timeout",
+					v->plan->api_sock);
+			break;
+		}
+		wait_ms = p[1].fd >= 0 && lstat(v->plan->api_sock, &st) < 0 ? 100 : 1;
+		if (left < wait_ms * 1000LL)
+			wait_ms = (int)(left / 1000) + 1;
+		poll(p, p[1].fd >= 0 ? 2 : 1, wait_ms);
+		if (p[1].fd >= 0)
+			while (read(p[1].fd, events, sizeof events) > 0)
+				;
 	}
-	v->t_socket = ss_fc_now_us();
-	return SS_OK;
+	if (p[1].fd >= 0)
+		close(p[1].fd);
+	if (!rc)
+		v->t_socket = ss_fc_now_us();
+	return rc;
 }
 
 static int watch(void *ctx, ss_err *err)
