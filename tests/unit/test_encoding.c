@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ss/enc.h"
+#include "ss/num.h"
 #include "ss/opt.h"
 #include "ss/pcr_select.h"
 #include "ss/timefmt.h"
