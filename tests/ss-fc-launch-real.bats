@@ -30,9 +30,19 @@ setup() {
 	# No network: a tap device is the host's business, not the tool's.
 	vm_yaml "$HS/exec.json" | sed '/^network-interfaces:/,$d' >vm.yaml
 }
+# pids_of_vm ID: the processes whose command line has "--id ID".
+pids_of_vm() {
+	local f
+	for f in /proc/[0-9]*/cmdline; do
+		tr '\0' ' ' <"$f" 2>/dev/null | grep -q -- "--id $1 " && basename "${f%/cmdline}"
+	done
+	return 0
+}
+
 teardown() {
 	local p
-	for p in $(pgrep -f -- "--id $(jq -r .key_id "$KEY" 2>/dev/null)" 2>/dev/null); do
+	[ -n "${KEY:-}" ] || return 0
+	for p in $(pids_of_vm "$(jq -r .key_id "$KEY")"); do
 		kill -9 "$p" 2>/dev/null || true
 	done
 	rm -rf "$BATS_TEST_TMPDIR/jails"
@@ -46,7 +56,7 @@ teardown() {
 	validate_schema ss.telemetry.v1 failed.json
 	[ "$(jq -r '[.data.fault.request, .data.fault.http_status] | join(" ")' failed.json)" = "PUT /actions 400" ]
 	[ ! -e api.sock ]
-	! pgrep -f -- "--id $(jq -r .key_id "$KEY")"
+	[ -z "$(pids_of_vm "$(jq -r .key_id "$KEY")")" ]
 }
 
 @test "real Firecracker boots a guest: launched, Running" {

@@ -173,6 +173,10 @@ GET / 200"
 	[ "$(body PUT /mmds/config)" = '{"network_interfaces":["eth0"],"ipv4_address":"169.254.169.254","imds_compat":true,"version":"V2"}' ]
 	[ "$(body PUT /actions)" = '{"action_type":"InstanceStart"}' ]
 	[ "$(jq -r .data.vm.initrd_sha256 e.json)" = "$(sha256sum "$FCD/initrd" | cut -c1-64)" ]
+	if "$SS_PYTHON" -c 'import yaml' 2>/dev/null; then
+		"$SS_PYTHON" -c 'import json, sys, yaml; json.dump(yaml.safe_load(open("vm.yaml")), sys.stdout)' >vm.json
+		validate_schema ss.vm.v1 vm.json
+	fi
 	[ "$(jq -r '.data.vm.drives | map(.drive_id) | join(" ")' e.json)" = "rootfs data" ]
 }
 
@@ -294,12 +298,34 @@ sys.stdout.write(json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_asc
 	run --separate-stderr fcl_direct --dry-run
 	assert_success
 	echo "$output" >yaml.plan
-	"$SS_PYTHON" -c 'import json, sys, yaml' 2>/dev/null || skip "python3-yaml is not installed"
-	"$SS_PYTHON" -c 'import json, sys, yaml; json.dump(yaml.safe_load(open("vm.yaml")), sys.stdout)' >vm.json
+	"$SS_PYTHON" -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
+	yaml_to_json vm.yaml vm.json
 	cp vm.json vm.yaml
 	run --separate-stderr fcl_direct --dry-run
 	assert_success
 	[ "$output" = "$(cat yaml.plan)" ]
+}
+
+# yaml_to_json IN OUT: the YAML spec as JSON (python3-yaml's safe loader).
+yaml_to_json() {
+	"$SS_PYTHON" -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)' "$1" >"$2"
+}
+
+@test "the specs the tool accepts are valid ss.vm.v1; those it refuses, the schema refuses" {
+	"$SS_PYTHON" -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
+	yaml_to_json vm.yaml vm.json
+	validate_schema ss.vm.v1 vm.json
+	local edit
+	for edit in '.extra = 1' '."machine-config".vcpu_count = 33' '."mmds-config".version = "V1"' \
+		'."network-interfaces"[0].guest_mac = "06:00"' '.drives[0] |= del(.is_read_only)' \
+		'.execution.tenant_id = "a b"' '.no_seccomp = "no"'; do
+		jq -c "$edit" vm.json >bad.json
+		run validate_schema ss.vm.v1 bad.json
+		assert_failure
+		cp bad.json vm.yaml
+		run --separate-stderr fcl_direct --dry-run
+		[ "$status" -eq 3 ] || { echo "$edit: status $status ($stderr)" >&2; return 1; }
+	done
 }
 
 @test "--wait: the VMM's own exit 0 gives an exited event and exit 0; the jail of files is cleaned" {
