@@ -44,35 +44,35 @@ static const ss_cmd cmds[] = {
 static const ss_opt opts[] = {
 	{ "vm", OPT_VM, "FILE", LAUNCH, false, "the VM spec, ss.vm.v1 (YAML or JSON)" },
 	{ "cp-pub", OPT_CP_PUB, "FILE", LAUNCH, true,
-	  "pinned control-plane public key (PEM; repeatable)" },
+	  "pinned control-plane key (PEM; repeatable)" },
 	{ "session", OPT_SESSION, "FILE", LAUNCH, false, "the signed ss.session.v1" },
 	{ "key", OPT_KEY, "FILE", LAUNCH | VERIFY, false, "the execution's ss.key.v1 record" },
 	{ "key-secret", OPT_KEY_SECRET, "FILE", LAUNCH, false,
-	  "its ed25519 private key (owner-only): sign the telemetry" },
-	{ "state", OPT_STATE, "DIR", LAUNCH, false, "state directory (the runner's identity)" },
+	  "its ed25519 private key: sign the events" },
+	{ "state", OPT_STATE, "DIR", LAUNCH, false, "state directory (the runner identity)" },
 	{ "firecracker", OPT_FIRECRACKER, "PATH", LAUNCH, false,
-	  "the firecracker binary (default: on PATH)" },
+	  "firecracker binary (default: on PATH)" },
 	{ "jailer", OPT_JAILER, "PATH", LAUNCH, false, "start firecracker under this jailer" },
 	{ "uid", OPT_UID, "N", LAUNCH, false, "with --jailer: the VMM's user id" },
 	{ "gid", OPT_GID, "N", LAUNCH, false, "with --jailer: the VMM's group id" },
 	{ "chroot-base-dir", OPT_CHROOT_BASE, "DIR", LAUNCH, false,
 	  "with --jailer: where the jails are built" },
 	{ "api-sock", OPT_API_SOCK, "PATH", LAUNCH, false,
-	  "Firecracker's API socket (default: in the state directory)" },
+	  "the API socket (default: in the state dir)" },
 	{ "timeout-ms", OPT_TIMEOUT_MS, "N", LAUNCH, false,
-	  "deadline from start to Running (default 10000); with --wait, for the run" },
-	{ "wait", OPT_WAIT, NULL, LAUNCH, false, "stay until the VMM exits; then an exited event" },
+	  "ms to Running (10000); with --wait, to exit" },
+	{ "wait", OPT_WAIT, NULL, LAUNCH, false, "stay until the VMM exits (exited event)" },
 	{ "dry-run", OPT_DRY_RUN, NULL, LAUNCH, false,
-	  "check the gates, print the command and API requests, start nothing" },
+	  "check the gates, print the requests only" },
 	{ NULL, 0, NULL, 0, false, NULL },
 };
 
 static const ss_tool tool = {
 	"ss-fc-launch",
-	"Start a Firecracker microVM only if this runner was attested for this very execution,\n"
-	"and print CloudEvents telemetry (one JSON event per line) of what happened.",
-	"--vm VM.yaml --cp-pub CP_PUB.pem --session SESSION.json --key KEY.json\n"
-	"                    [--key-secret FILE] [--state DIR] [--firecracker PATH]\n"
+	"Start a Firecracker microVM only if this runner was attested for this very\n"
+	"execution, and print CloudEvents telemetry (one JSON event per line).",
+	"--vm VM.yaml --cp-pub CP_PUB.pem --session SESSION.json\n"
+	"                    --key KEY.json [--key-secret FILE] [--state DIR] [--firecracker PATH]\n"
 	"                    [--jailer PATH --uid N --gid N --chroot-base-dir DIR]\n"
 	"                    [--api-sock PATH] [--timeout-ms N] [--wait] [--dry-run]",
 	cmds,
