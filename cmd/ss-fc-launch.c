@@ -72,7 +72,8 @@ static const ss_tool tool = {
 	"Start a Firecracker microVM only if this runner was attested for this very\n"
 	"execution, and print CloudEvents telemetry (one JSON event per line).",
 	"--vm VM.yaml --cp-pub CP_PUB.pem --session SESSION.json\n"
-	"                    --key KEY.json [--key-secret FILE] [--state DIR] [--firecracker PATH]\n"
+	"                    --key KEY.json [--key-secret FILE] [--state DIR]\n"
+	"                    [--firecracker PATH]\n"
 	"                    [--jailer PATH --uid N --gid N --chroot-base-dir DIR]\n"
 	"                    [--api-sock PATH] [--timeout-ms N] [--wait] [--dry-run]",
 	cmds,
