@@ -3,6 +3,7 @@
  * what happened as signed CloudEvents telemetry (ss/telemetry.h);
  * verify-telemetry checks such a stream.  The plan of the launch is in
  * ss/api_plan.h, its execution in ss/vmm.h. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -207,6 +208,11 @@ static int launch(const struct args *a, ss_err *err)
 	memset(&r, 0, sizeof r);
 	r.a = a;
 	r.t0 = ss_fc_now_us();
+	/* The telemetry is what makes a launch traceable: without a standard
+	 * output nothing starts (and no descriptor opened later takes its
+	 * place). */
+	if (fcntl(1, F_GETFD) < 0)
+		return ss_err_set(err, SS_EIO, "standard output is closed");
 	if ((rc = ss_launch_inputs_load(&paths, &r.in, err)) ||
 	    (rc = ss_fc_plan_build(&r.in, &popts, &r.plan, err)))
 		goto out;
@@ -234,7 +240,12 @@ static int launch(const struct args *a, ss_err *err)
 		}
 		goto out;
 	}
-	if ((rc = emit(&r, SS_EVENT_LAUNCHED, NULL, NULL, NULL, err)) || !a->wait)
+	/* A VMM whose launch cannot be reported is not left running. */
+	if ((rc = emit(&r, SS_EVENT_LAUNCHED, NULL, NULL, NULL, err))) {
+		ss_vmm_abort(&r.vmm);
+		goto out;
+	}
+	if (!a->wait)
 		goto out;
 	/* --timeout-ms bounds the run only when given; by default --wait
 	 * waits as long as the VMM runs. */

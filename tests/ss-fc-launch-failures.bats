@@ -234,3 +234,16 @@ background_launch() {
 	[ $((0x$ign & (1 << (13 - 1)))) -eq 0 ]   # SIGPIPE
 	[ $((0x$ign & (1 << (15 - 1)))) -eq 0 ]   # SIGTERM
 }
+
+@test "a launch that cannot be reported is undone: stdout unread, VMM stopped (exit 6)" {
+	fcl_args --api-sock "$BATS_TEST_TMPDIR/api.sock"
+	run --separate-stderr bash -c 'set -o pipefail; ss-fc-launch "$@" | true' _ "${FCL_ARGS[@]}"
+	assert_failure_exact 6 "ss-fc-launch: standard output: write: Broken pipe"
+	[ "$(requests | tail -1)" = "GET / 200" ]
+	assert_nothing_left
+	# No standard output at all: nothing starts.
+	rm -f "$REC"
+	run --separate-stderr bash -c 'exec >&-; ss-fc-launch "$@"' _ "${FCL_ARGS[@]}"
+	assert_failure_exact 6 "ss-fc-launch: standard output is closed"
+	[ ! -e "$REC" ]
+}

@@ -426,6 +426,12 @@ int ss_vmm_wait(ss_vmm *v, int64_t deadline, ss_vmm_exit *out, ss_err *err)
 	return ss_err_set(err, SS_EVMM, "firecracker %s", how);
 }
 
+void ss_vmm_abort(ss_vmm *v)
+{
+	stop(v);
+	remove_files(v);
+}
+
 void ss_vmm_release(ss_vmm *v)
 {
 	if (v->sigfd >= 0) {

@@ -56,6 +56,10 @@ int ss_vmm_launch(ss_vmm *v, const ss_fc_plan *plan, int64_t timeout_ms, ss_err 
  * otherwise SS_EVMM saying how it ended. */
 int ss_vmm_wait(ss_vmm *v, int64_t deadline, ss_vmm_exit *out, ss_err *err);
 
+/* Stop a launched VMM at once (SIGKILL to its process group), reap it,
+ * remove its socket and jail: when its launch cannot be reported. */
+void ss_vmm_abort(ss_vmm *v);
+
 /* Restore the signal mask and close the signalfd (after the last event is
  * written: a signal that arrived meanwhile was already handled). */
 void ss_vmm_release(ss_vmm *v);
