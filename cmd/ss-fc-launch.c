@@ -233,11 +233,10 @@ static int launch(const struct args *a, ss_err *err)
 		goto out;
 	}
 	r.started = true;
+	/* When the event of a failure cannot be written either, the failure
+	 * itself is what stderr reports. */
 	if ((rc = ss_vmm_launch(&r.vmm, &r.plan, timeout, err))) {
-		if ((erc = emit(&r, SS_EVENT_FAILED, NULL, err->msg, NULL, &event_err))) {
-			*err = event_err;
-			rc = erc;
-		}
+		emit(&r, SS_EVENT_FAILED, NULL, err->msg, NULL, &event_err);
 		goto out;
 	}
 	/* A VMM whose launch cannot be reported is not left running. */
@@ -250,7 +249,7 @@ static int launch(const struct args *a, ss_err *err)
 	/* --timeout-ms bounds the run only when given; by default --wait
 	 * waits as long as the VMM runs. */
 	rc = ss_vmm_wait(&r.vmm, a->has_timeout ? r.vmm.t_spawn + timeout * 1000 : 0, &end, err);
-	if ((erc = emit(&r, SS_EVENT_EXITED, NULL, NULL, &end, &event_err))) {
+	if ((erc = emit(&r, SS_EVENT_EXITED, NULL, NULL, &end, &event_err)) && !rc) {
 		*err = event_err;
 		rc = erc;
 	}
