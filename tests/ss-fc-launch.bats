@@ -328,7 +328,7 @@ yaml_to_json() {
 	done
 }
 
-@test "--wait: the VMM's own exit 0 gives an exited event and exit 0; the jail of files is cleaned" {
+@test "--wait: the VMM's own exit 0 gives an exited event and exit 0; its socket is removed" {
 	export FAKE_FC_EXIT_AFTER_START=100:0
 	run --separate-stderr fcl_direct --wait
 	assert_success
