@@ -17,7 +17,7 @@ ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 
 CC      ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-PKGS    := tss2-esys tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 libcjson
+PKGS    := tss2-esys tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 libcjson libcurl
 
 ifeq ($(SAN),1)
 BUILD   := build/san

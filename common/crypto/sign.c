@@ -99,6 +99,17 @@ int ss_keyring_add_file(ss_keyring *ring, const char *path, ss_err *err)
 	return ring_add(ring, key, name, err);
 }
 
+int ss_keyring_add_pem(ss_keyring *ring, const char *pem, size_t len, const char *name,
+		       ss_err *err)
+{
+	EVP_PKEY *key;
+	int rc;
+
+	if ((rc = ss_pkey_from_public_pem(pem, len, &key, err)))
+		return rc;
+	return ring_add(ring, key, name, err);
+}
+
 int ss_keyring_add_signer(ss_keyring *ring, const ss_signer *s, ss_err *err)
 {
 	if (EVP_PKEY_up_ref(s->key) != 1)
@@ -119,17 +130,68 @@ static const EVP_MD *md_for(const char *alg)
 	return strcmp(alg, "ed25519") == 0 ? NULL : EVP_sha256();
 }
 
-int ss_doc_sign(cJSON *doc, const ss_signer *s, ss_err *err)
+int ss_signer_sign(const ss_signer *s, const void *msg, size_t n, ss_buf *sig, ss_err *err)
 {
-	ss_buf msg = SS_BUF_INIT;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char sig[256];
-	size_t siglen = sizeof sig;
-	cJSON *sigobj;
+	size_t siglen = 0;
 	int rc = SS_OK;
 
 	if (!ctx)
 		ss_oom();
+	if (EVP_DigestSignInit(ctx, NULL, md_for(s->alg), NULL, s->key) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &siglen, msg, n) != 1) {
+		rc = ss_err_ssl(err, "sign");
+		goto out;
+	}
+	ss_buf_reserve(sig, siglen);
+	if (EVP_DigestSign(ctx, sig->data + sig->len, &siglen, msg, n) != 1) {
+		rc = ss_err_ssl(err, "sign");
+		goto out;
+	}
+	sig->len += siglen;
+	sig->data[sig->len] = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int ss_keyring_verify(const ss_keyring *ring, const char *alg, const char *key_id,
+		      const void *msg, size_t n, const void *sig, size_t siglen,
+		      const char *what, ss_err *err)
+{
+	EVP_MD_CTX *ctx;
+	int i, rc = SS_OK;
+
+	for (i = 0; i < ring->n; i++)
+		if (strcmp(ring->k[i].key_id, key_id) == 0)
+			break;
+	if (i == ring->n)
+		return ss_err_set(err, SS_REFUSED,
+				  "%s: signed by a key that is not pinned (key_id %.64s)", what,
+				  key_id);
+	if (strcmp(ring->k[i].alg, alg) != 0)
+		return ss_err_set(err, SS_REFUSED,
+				  "%s: signature algorithm '%.32s' does not match the pinned key",
+				  what, alg);
+	ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		ss_oom();
+	if (EVP_DigestVerifyInit(ctx, NULL, md_for(alg), NULL, ring->k[i].key) != 1)
+		rc = ss_err_ssl(err, "%s: verify signature", what);
+	else if (EVP_DigestVerify(ctx, sig, siglen, msg, n) != 1) {
+		ERR_clear_error();
+		rc = ss_err_set(err, SS_REFUSED, "%s: signature does not verify", what);
+	}
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int ss_doc_sign(cJSON *doc, const ss_signer *s, ss_err *err)
+{
+	ss_buf msg = SS_BUF_INIT, sig = SS_BUF_INIT;
+	cJSON *sigobj;
+	int rc;
+
 	if (cJSON_GetObjectItemCaseSensitive(doc, "signature")) {
 		rc = ss_err_set(err, SS_EINPUT, "document is already signed");
 		goto out;
@@ -138,17 +200,16 @@ int ss_doc_sign(cJSON *doc, const ss_signer *s, ss_err *err)
 		rc = ss_err_set(err, SS_EINPUT, "document has no canonical form");
 		goto out;
 	}
-	if (EVP_DigestSignInit(ctx, NULL, md_for(s->alg), NULL, s->key) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, msg.data, msg.len) != 1) {
-		rc = ss_err_ssl(err, "sign document");
+	if ((rc = ss_signer_sign(s, msg.data, msg.len, &sig, err))) {
+		ss_err_prefix(err, "document");
 		goto out;
 	}
 	sigobj = ss_json_add_object(doc, "signature");
 	ss_json_add_string(sigobj, "alg", s->alg);
 	ss_json_add_string(sigobj, "key_id", s->key_id);
-	ss_json_add_b64(sigobj, "value", sig, siglen);
+	ss_json_add_b64(sigobj, "value", sig.data, sig.len);
 out:
-	EVP_MD_CTX_free(ctx);
+	ss_buf_free(&sig);
 	ss_buf_free(&msg);
 	return rc;
 }
@@ -159,8 +220,7 @@ int ss_doc_verify(const cJSON *doc, const ss_keyring *ring, const char *what, ss
 	const cJSON *sigobj;
 	const char *alg, *key_id;
 	ss_buf sig = SS_BUF_INIT, msg = SS_BUF_INIT;
-	EVP_MD_CTX *ctx = NULL;
-	int rc, i;
+	int rc;
 
 	if ((rc = ss_json_object(doc, "", "signature", &sigobj, err)) ||
 	    (rc = ss_json_only(sigobj, "signature", members, err)) ||
@@ -168,38 +228,12 @@ int ss_doc_verify(const cJSON *doc, const ss_keyring *ring, const char *what, ss
 	    (rc = ss_json_string(sigobj, "signature", "key_id", &key_id, err)) ||
 	    (rc = ss_json_b64(sigobj, "signature", "value", &sig, err)))
 		goto out;
-	for (i = 0; i < ring->n; i++)
-		if (strcmp(ring->k[i].key_id, key_id) == 0)
-			break;
-	if (i == ring->n) {
-		rc = ss_err_set(err, SS_REFUSED, "%s: signed by a key that is not pinned (key_id %.64s)",
-				what, key_id);
-		goto out;
-	}
-	if (strcmp(ring->k[i].alg, alg) != 0) {
-		rc = ss_err_set(err, SS_REFUSED, "%s: signature algorithm '%.32s' does not match the pinned key",
-				what, alg);
-		goto out;
-	}
 	if (!ss_jcs_write_without(doc, "signature", &msg)) {
 		rc = ss_err_set(err, SS_EINPUT, "%s: document has no canonical form", what);
 		goto out;
 	}
-	ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		ss_oom();
-	if (EVP_DigestVerifyInit(ctx, NULL, md_for(alg), NULL, ring->k[i].key) != 1) {
-		rc = ss_err_ssl(err, "%s: verify signature", what);
-		goto out;
-	}
-	if (EVP_DigestVerify(ctx, sig.data, sig.len, msg.data, msg.len) != 1) {
-		ERR_clear_error();
-		rc = ss_err_set(err, SS_REFUSED, "%s: signature does not verify", what);
-		goto out;
-	}
-	rc = SS_OK;
+	rc = ss_keyring_verify(ring, alg, key_id, msg.data, msg.len, sig.data, sig.len, what, err);
 out:
-	EVP_MD_CTX_free(ctx);
 	ss_buf_free(&sig);
 	ss_buf_free(&msg);
 	return rc;

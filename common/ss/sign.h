@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "ss/buf.h"
 #include "ss/err.h"
 
 #define SS_KEY_ID_HEX 65
@@ -39,6 +40,9 @@ typedef struct ss_keyring {
 
 /* Pin one more public key from a PEM file (Ed25519 or ECDSA P-256). */
 int ss_keyring_add_file(ss_keyring *ring, const char *path, ss_err *err);
+/* Pin a public key from PEM text; name says where it came from in messages. */
+int ss_keyring_add_pem(ss_keyring *ring, const char *pem, size_t len, const char *name,
+		       ss_err *err);
 /* The signer's own public key (a control plane verifies what it signed). */
 int ss_keyring_add_signer(ss_keyring *ring, const ss_signer *s, ss_err *err);
 void ss_keyring_free(ss_keyring *ring);
@@ -49,5 +53,16 @@ int ss_doc_sign(cJSON *doc, const ss_signer *s, ss_err *err);
  * signature member is SS_EINPUT; an unknown key or a signature that does
  * not verify is SS_REFUSED "<what>: ...". */
 int ss_doc_verify(const cJSON *doc, const ss_keyring *ring, const char *what, ss_err *err);
+
+/* The same two operations on bytes, for signatures that travel in another
+ * shape (the telemetry events of ss-fc-launch carry alg, key id and value
+ * as three attributes).  ss_signer_sign appends the raw signature (ECDSA as
+ * DER) to sig.  ss_keyring_verify finds the pinned key by key_id and alg
+ * and answers as ss_doc_verify does: SS_REFUSED "<what>: ..." when the key
+ * is not pinned, the algorithm differs or the signature does not verify. */
+int ss_signer_sign(const ss_signer *s, const void *msg, size_t n, ss_buf *sig, ss_err *err);
+int ss_keyring_verify(const ss_keyring *ring, const char *alg, const char *key_id,
+		      const void *msg, size_t n, const void *sig, size_t siglen,
+		      const char *what, ss_err *err);
 
 #endif

@@ -2,7 +2,8 @@
 """Build a signed ss.session.v1 for the tests, independently of libss.
 
 usage: make_session.py SIGNING_KEY.pem EXEC.json BINDING_HEX [--secret FILE]
-           [--denied REASON] [--expires-in SECONDS] [--after-signing NAME=JSON]...
+           [--denied REASON] [--expires-in SECONDS] [--runner-id ID] [--ak-name HEX]
+           [--after-signing NAME=JSON]...
 
 With --secret, key_confirmation is the session's own for that session secret:
 HMAC-SHA256(HKDF-SHA256(secret, salt = binding, info = "ss-session v1
@@ -55,6 +56,8 @@ def main():
     ap.add_argument("--secret")
     ap.add_argument("--denied")
     ap.add_argument("--expires-in", type=int, default=3600)
+    ap.add_argument("--runner-id", default="runner-1")
+    ap.add_argument("--ak-name", default="000b" + hashlib.sha256(b"ak").hexdigest())
     ap.add_argument("--after-signing", action="append", default=[])
     a = ap.parse_args()
     execution = json.load(open(a.execution))
@@ -68,8 +71,8 @@ def main():
         "tenant_id": execution["tenant_id"],
         "operator_id": execution["operator_id"],
         "fingerprint": execution["fingerprint"],
-        "runner_id": "runner-1",
-        "ak_name": "000b" + hashlib.sha256(b"ak").hexdigest(),
+        "runner_id": a.runner_id,
+        "ak_name": a.ak_name,
         "pcr_digest": hashlib.sha256(b"pcrs").hexdigest(),
         "clock": {"reset_count": 1, "restart_count": 0, "clock": "0x1f4", "safe": True},
         "verified_at": rfc3339(now - 5),
