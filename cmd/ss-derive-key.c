@@ -366,7 +366,7 @@ static int derive_batch(const struct args *a, ss_err *err)
 {
 	struct root r = { SS_SECRET_INIT, false, { 0 }, SS_SECRET_INIT };
 	ss_keybatch kb = { a->kind, a->purpose, a->secret_dir,
-			   a->jobs ? a->jobs : ss_keybatch_default_jobs() };
+			   a->jobs ? a->jobs : ss_batch_default_jobs() };
 	int rc;
 
 	if (a->secret_dir && (rc = ss_private_dir(a->secret_dir, err)))
