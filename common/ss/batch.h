@@ -12,7 +12,9 @@
  * - The outputs are taken in input order on the calling thread: with
  *   consume == NULL they are written to standard output (ss_stdout_write),
  *   else consume() receives each line's output, one line at a time, with a
- *   NUL after it (not counted in its length).
+ *   NUL after it (not counted in its length).  The output is any bytes (a
+ *   consumer may be handed a packed struct: copy it out, no alignment is
+ *   promised).
  * - map() returns SS_OK, or SS_REFUSED (a negative answer: the line is done,
  *   its output kept, stats->refused counts it), or an error status (>= 2)
  *   that stops the run.  A line's output must be whole when map() returns
@@ -30,7 +32,7 @@
  *   files, must run with jobs = 1, where lines are mapped one at a time in
  *   order and nothing after the failing line is mapped.  consume() runs only
  *   on the calling thread, in order, and is the place for effects that need
- *   the order (a record per key file written, a table of what was seen).
+ *   the order (a table of what was seen so far).
  * - Progress on stderr ("prog: LABEL: N done (R/s)") when progress is set
  *   and stderr is a terminal (ss_progress, ss/io.h). */
 #ifndef SS_BATCH_H

@@ -188,6 +188,28 @@ TEST(batch_refuses_a_thread_count_out_of_range)
 	CHECK(ss_batch_default_jobs() >= 1 && ss_batch_default_jobs() <= SS_BATCH_MAX_JOBS);
 }
 
+TEST(batch_reports_a_failed_flush_of_the_lines_before_a_failing_one)
+{
+	void *workers[1] = { 0 };
+	ss_batch b = { .map = echo_or_fail, .workers = workers, .jobs = 1 };
+	ss_batch_stats st;
+	ss_lines r;
+	ss_err err = { 0 };
+	int in = input_fd("a\nb\nbad\n"), full = open("/dev/full", O_WRONLY), saved = dup(1), rc;
+
+	fflush(stdout);
+	dup2(full, 1);
+	ss_lines_init(&r, in, "input", 1 << 20);
+	rc = ss_batch_run(&b, &r, &st, &err);
+	dup2(saved, 1);
+	close(saved);
+	close(full);
+	close(in);
+	ss_lines_free(&r);
+	CHECK(rc == SS_EIO);
+	CHECK_STR(err.msg, "standard output: write: No space left on device");
+}
+
 /* ---- the ordered consumer ------------------------------------------------ */
 
 #define MANY 30000
@@ -365,6 +387,7 @@ int main(void)
 	RUN(batch_drops_what_a_failing_line_appended_and_maps_blank_lines_when_asked);
 	RUN(batch_reports_a_read_error_after_the_lines_before_it);
 	RUN(batch_refuses_a_thread_count_out_of_range);
+	RUN(batch_reports_a_failed_flush_of_the_lines_before_a_failing_one);
 	RUN(batch_consumer_takes_every_line_in_order_on_the_calling_thread);
 	RUN(batch_consumer_stops_at_a_failing_line_in_the_middle);
 	RUN(batch_consumer_error_stops_the_run_at_its_line);
