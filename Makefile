@@ -3,6 +3,7 @@
 #   make               libss.a and the tools (one per cmd/ss-*.c), in build/
 #   make check         lint + C unit tests + bats suites; last line "N passed, N failed"
 #   make check SAN=1   the same under ASan+UBSan (objects in build/san/)
+#   make check TSAN=1  the batch suites under ThreadSanitizer (objects in build/tsan/)
 #   make lint          the layering check of libss (common/LAYERS)
 #   make install       PREFIX=/usr/local DESTDIR=  binaries, man pages, completions
 #   make uninstall | bench | clean
@@ -23,6 +24,10 @@ ifeq ($(SAN),1)
 BUILD   := build/san
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SANLD   := -fsanitize=address,undefined
+else ifeq ($(TSAN),1)
+BUILD   := build/tsan
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+SANLD   := -fsanitize=thread
 else
 BUILD   := build
 OPT     := -O2 -g -D_FORTIFY_SOURCE=2
@@ -91,8 +96,15 @@ deps:
 lint:
 	@scripts/check-layers
 
+# With TSAN=1, scripts/check-tsan runs the suites that start threads and
+# fails on any ThreadSanitizer report.
+ifeq ($(TSAN),1)
+RUN_TESTS := scripts/check-tsan
+else
+RUN_TESTS := scripts/run-tests
+endif
 check: deps lint $(BINS) $(UNITS)
-	@scripts/run-tests $(BUILD)
+	@$(RUN_TESTS) $(BUILD)
 
 # Benchmarks against the baselines, side by side in one run (see bench/run).
 # BASELINES: the directory of the reference scripts they are measured against.

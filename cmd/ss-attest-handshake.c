@@ -74,7 +74,7 @@ static const ss_opt opts[] = {
 	{ "qualifying-data", OPT_QDATA, "HEX",
 	  "the qualifying data the quote must carry (tpm2_quote -q)" },
 	{ "batch", OPT_BATCH, NULL, "JSONL of quotes on standard input, one verdict per line out" },
-	{ "jobs", OPT_JOBS, "N", "threads for --batch (default: the number of CPUs)" },
+	{ "jobs", OPT_JOBS, "N", "threads for --batch (default: the CPUs it may run on)" },
 	{ "grace", OPT_GRACE, "SECONDS", "keep records this long past their expiry (default 3600)" },
 	{ "tcti", OPT_TCTI, "TCTI",
 	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI, the tpm2-tss default)", SS_OPT_GLOBAL },
@@ -212,7 +212,7 @@ static int set_option(void *args, int key, const char *arg, ss_err *err)
 	case OPT_QDATA: a->qdata = arg; break;
 	case OPT_BATCH: a->batch = true; break;
 	case OPT_VERBOSE: a->verbose = true; break;
-	case OPT_JOBS: return ss_opt_u64("--jobs", arg, 1, SS_PMAP_MAX_JOBS, &a->jobs, err);
+	case OPT_JOBS: return ss_opt_u64("--jobs", arg, 1, SS_BATCH_MAX_JOBS, &a->jobs, err);
 	case OPT_GRACE:
 		a->grace_set = true;
 		return ss_opt_u64("--grace", arg, 0, 30 * 86400, &a->grace, err);
@@ -633,10 +633,11 @@ out:
 
 static int run_verify_quote_batch(const struct args *a, const ss_policy *policy, ss_err *err)
 {
-	void *workers[SS_PMAP_MAX_JOBS] = { 0 };
-	int jobs = a->jobs ? (int)a->jobs : ss_pmap_default_jobs();
-	ss_pmap_stats stats;
-	ss_progress prog;
+	void *workers[SS_BATCH_MAX_JOBS] = { 0 };
+	ss_batch b = { .map = ss_qbatch_line, .workers = workers,
+		       .jobs = a->jobs ? (int)a->jobs : ss_batch_default_jobs(),
+		       .refuse_blank = true, .progress = "verify-quote" };
+	ss_batch_stats stats;
 	ss_lines in;
 	int rc;
 
@@ -644,25 +645,17 @@ static int run_verify_quote_batch(const struct args *a, const ss_policy *policy,
 		return ss_err_set(err, SS_EUSAGE,
 				  "--batch reads every quote from standard input: no --ak-pub, "
 				  "--attest, --sig, --pcrs or --qualifying-data");
-	for (int i = 0; i < jobs; i++)
+	for (int i = 0; i < b.jobs; i++)
 		workers[i] = ss_qbatch_worker_new(policy, a->policy != NULL);
 	ss_lines_init(&in, 0, "standard input", SS_JSON_MAX_SIZE);
-	ss_progress_start(&prog, "verify-quote");
-	rc = ss_pmap_run(&in, jobs, ss_qbatch_line, workers, &stats, &prog, err);
-	ss_progress_end(&prog);
+	/* On an error the verdicts before the failing line are out already. */
+	rc = ss_batch_run(&b, &in, &stats, err);
 	ss_lines_free(&in);
-	for (int i = 0; i < jobs; i++)
+	for (int i = 0; i < b.jobs; i++)
 		ss_qbatch_worker_free(workers[i]);
 	if (!rc && stats.refused)
 		rc = ss_err_set(err, SS_REFUSED, "%llu of %llu quotes are not valid", stats.refused,
 				stats.lines);
-	/* The verdicts before a failing line are complete: they stay. */
-	if (rc >= SS_EUSAGE) {
-		ss_err keep = *err;
-		if (ss_stdout_flush(err) == SS_OK)
-			*err = keep;
-		return err->code;
-	}
 	return rc;
 }
 

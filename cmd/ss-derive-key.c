@@ -154,7 +154,7 @@ static int set_option(void *args, int key, const char *arg, ss_err *err)
 	case OPT_SECRET_DIR: a->secret_dir = arg; break;
 	case OPT_JOBS: {
 		uint64_t n;
-		if ((rc = ss_opt_u64("--jobs", arg, 1, SS_KEYBATCH_MAX_JOBS, &n, err)))
+		if ((rc = ss_opt_u64("--jobs", arg, 1, SS_BATCH_MAX_JOBS, &n, err)))
 			return rc;
 		a->jobs = (int)n;
 		break;
@@ -359,7 +359,7 @@ static int derive_batch(const struct args *a, ss_err *err)
 {
 	struct root r = { SS_SECRET_INIT, false, { 0 }, SS_SECRET_INIT };
 	ss_keybatch kb = { a->kind, a->purpose, a->secret_dir,
-			   a->jobs ? a->jobs : ss_keybatch_default_jobs() };
+			   a->jobs ? a->jobs : ss_batch_default_jobs() };
 	int rc;
 
 	if (a->secret_dir && (rc = ss_secret_dir(a->secret_dir, err)))

@@ -1,5 +1,6 @@
 #include "ss/json.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,20 +339,34 @@ static const char *find_duplicate(const cJSON *v)
 	return NULL;
 }
 
-static int cjson_hooks_ready;
-
 static void *cjson_malloc(size_t n)
 {
 	return ss_xmalloc(n);
 }
 
+/* cJSON's allocator hooks are one process-wide variable that every cJSON
+ * call reads: they are set exactly once, and every reader is ordered after
+ * that write.  pthread_once orders the callers of this file's entry points,
+ * whichever thread comes first; the constructor sets them before main, so
+ * that a thread calling cJSON directly (cJSON_CreateString on a document of
+ * its own) is covered too. */
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void set_hooks(void)
+{
+	cJSON_Hooks h = { cjson_malloc, free };
+
+	cJSON_InitHooks(&h);
+}
+
 static void init_hooks(void)
 {
-	if (!cjson_hooks_ready) {
-		cJSON_Hooks h = { cjson_malloc, free };
-		cJSON_InitHooks(&h);
-		cjson_hooks_ready = 1;
-	}
+	pthread_once(&hooks_once, set_hooks);
+}
+
+__attribute__((constructor)) static void init_hooks_before_main(void)
+{
+	init_hooks();
 }
 
 int ss_json_parse(const char *text, size_t len, cJSON **out, ss_err *err)

@@ -3,8 +3,10 @@
  *   {"id": ID (optional), "ak_public_b64": marshaled TPM2B_PUBLIC,
  *    "attest_b64": ..., "signature_b64": ..., "pcrs_b64": tpm2-tools PCR
  *    file (optional), "qualifying_data": hex}
- * Each worker (one per thread, see ss/batch.h) keeps the AK keys it has
- * parsed, keyed by the public area's bytes; verdicts are never cached. */
+ * The lines run on the batch engine (ss/batch.h) with ss_qbatch_line as the
+ * map function and an ss_qbatch_worker per thread.  Each worker keeps the AK
+ * keys it has parsed, keyed by the public area's bytes; verdicts are never
+ * cached. */
 #ifndef SS_QUOTE_BATCH_H
 #define SS_QUOTE_BATCH_H
 
@@ -36,7 +38,8 @@ typedef struct ss_qbatch_worker {
 
 ss_qbatch_worker *ss_qbatch_worker_new(const ss_policy *policy, bool policy_given);
 void ss_qbatch_worker_free(ss_qbatch_worker *w);
-/* An ss_pmap_fn. */
+/* An ss_batch_map_fn: one verdict line, SS_REFUSED when the quote is not
+ * valid. */
 int ss_qbatch_line(void *worker, const char *line, size_t len, ss_buf *out, ss_err *err);
 
 /* The prepared AK for these TPM2B_PUBLIC bytes (parsed once per worker).
