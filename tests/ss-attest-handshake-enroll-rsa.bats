@@ -59,7 +59,7 @@ teardown() { assert_tpm_clean; }
 	enroll_challenge "$KIT" "$T/ch.json"
 	activate_tpm2_tools "$T/ch.json" "$RSA_EK" "$AK" "$T/cred"
 	cp "$T/cred" "$T/cred.bad"
-	printf '\x01' | dd of="$T/cred.bad" bs=1 seek=31 conv=notrunc 2>/dev/null
+	flip_bit "$T/cred.bad" 31
 	run cmp -s "$T/cred" "$T/cred.bad"
 	[ "$status" -eq 1 ]
 	response_doc "$T/ch.json" "$T/cred.bad" >"$T/bad.json"

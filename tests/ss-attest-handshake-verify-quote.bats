@@ -93,11 +93,11 @@ invalid_because() {
 
 @test "one bit flipped in the attest file, or in the signature: signature_invalid" {
 	cp "$T/q.msg" "$T/good.msg"
-	printf '\x01' | dd of="$T/q.msg" bs=1 seek=$(($(stat -c %s "$T/q.msg") - 1)) conv=notrunc status=none
+	flip_bit "$T/q.msg" -1
 	vq --pcrs "$T/q.pcrs"
 	invalid_because signature_invalid
 	cp "$T/good.msg" "$T/q.msg"
-	"$SS_PYTHON" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 1; open(sys.argv[1], "wb").write(b)' "$T/q.sig"
+	flip_bit "$T/q.sig" -1
 	vq --pcrs "$T/q.pcrs"
 	invalid_because signature_invalid
 }

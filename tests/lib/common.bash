@@ -37,3 +37,13 @@ assert_failure_exact() {
 validate_schema() {
 	"$SS_PYTHON" "$SS_TOP/tests/lib/validate.py" "$SS_SCHEMAS/$1.schema.json" "${@:2}"
 }
+
+# flip_bit FILE OFFSET: XOR one bit of the byte at OFFSET (negative: from
+# the end), so the file always changes, whatever the byte was.
+flip_bit() {
+	"$SS_PYTHON" -c 'import sys
+p, i = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, "rb").read())
+b[i] ^= 1
+open(p, "wb").write(b)' "$1" "$2"
+}
