@@ -32,7 +32,8 @@ teardown() { assert_tpm_clean; }
 	assert_output ""
 	cmp "$T/cp.key" "$T/runner.key"
 	[ "$(stat -c %s "$T/cp.key")" -eq 32 ]
-	[ "$(stat -c %a "$T/cp.key")" = 600 ] && [ "$(stat -c %a "$T/runner.key")" = 600 ]
+	[ "$(stat -c %a "$T/cp.key")" = 600 ]
+	[ "$(stat -c %a "$T/runner.key")" = 600 ]
 }
 
 @test "the session's key confirmation vouches for its secret: ss-derive-key takes this one, no other" {
@@ -371,7 +372,8 @@ revoke revoked"
 	assert_success
 	assert_output '{"type":"ss.gc.v1","removed_challenges":1,"removed_answered_challenges":0}'
 	validate_schema ss.gc.v1 <(echo "$output")
-	[ ! -e "$T/cp/challenges/$id" ] && [ -f "$T/cp/challenges/$live" ]
+	[ ! -e "$T/cp/challenges/$id" ]
+	[ -f "$T/cp/challenges/$live" ]
 	run --separate-stderr hs gc --grace 0 --state "$T/runner"
 	assert_output '{"type":"ss.gc.v1","removed_challenges":0,"removed_answered_challenges":1}'
 	[ ! -e "$T/runner/runner-pending/$id" ]

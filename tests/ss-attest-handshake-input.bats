@@ -25,7 +25,9 @@ verify_in() {
 
 # nothing_consumed: the challenge is still pending and no secret was written.
 nothing_consumed() {
-	[ -f "$T/cp/challenges/$ID" ] && [ ! -e "$T/cp/consumed/$ID" ] && [ ! -e "$T/cp.key" ]
+	[ -f "$T/cp/challenges/$ID" ]
+	[ ! -e "$T/cp/consumed/$ID" ]
+	[ ! -e "$T/cp.key" ]
 }
 
 @test "verify: truncated evidence" {

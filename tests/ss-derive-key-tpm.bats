@@ -23,7 +23,8 @@ teardown() { assert_tpm_clean; }
 @test "init-tpm-root persists a fixedTPM HMAC-SHA256 key and prints nothing" {
 	run --separate-stderr ss-derive-key init-tpm-root --handle "$ROOT" --auth-file auth
 	assert_success
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 	tpm2_readpublic -c "$ROOT" >pub.txt
 	grep -q 'value: keyedhash' pub.txt
 	grep -q 'value: fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign' pub.txt

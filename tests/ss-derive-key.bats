@@ -414,18 +414,21 @@ print(p.returncode, a.recv(64).hex())'
 @test "--batch: an empty line and an oversized line are bad lines" {
 	{ contexts 1; echo; } >in.jsonl
 	run --separate-stderr ss-derive-key --root-secret root --batch <in.jsonl
-	[ "$status" -eq 3 ] && [ "${#lines[@]}" -eq 1 ]
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
 	[ "$stderr" = "ss-derive-key: line 2: unexpected end of JSON at byte 0" ]
 	{ contexts 2; "$SS_PYTHON" -c 'print("{\"x\":\"" + "a" * (1 << 20) + "\"}")'; } >in.jsonl
 	run --separate-stderr ss-derive-key --root-secret root --batch <in.jsonl
-	[ "$status" -eq 3 ] && [ "${#lines[@]}" -eq 2 ]
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 2 ]
 	[ "$stderr" = "ss-derive-key: line 3: longer than 1048576 bytes" ]
 }
 
 @test "--batch of nothing prints nothing and succeeds" {
 	run --separate-stderr ss-derive-key --root-secret root --batch </dev/null
 	assert_success
-	[ -z "$output" ] && [ -z "$stderr" ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 }
 
 @test "--batch --secret-dir: one 0600 file per key id, recomputable" {

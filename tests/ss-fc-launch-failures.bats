@@ -160,10 +160,12 @@ PUT /drives/rootfs 400"
 @test "an API socket already there is never used: exit 6 before anything starts" {
 	"$SS_PYTHON" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$PWD/api.sock"
 	run --separate-stderr fcl_direct
-	[ "$status" -eq 6 ] && [ "$stderr" = "ss-fc-launch: API socket '$PWD/api.sock' already exists" ]
+	[ "$status" -eq 6 ]
+	[ "$stderr" = "ss-fc-launch: API socket '$PWD/api.sock' already exists" ]
 	[ "$(jq -r '[.type, .data.fault.message] | join(" ")' <<<"$output")" = \
 		"ss.telemetry.v1.failed API socket '$PWD/api.sock' already exists" ]
-	[ ! -e "$REC" ] && [ -S api.sock ]
+	[ ! -e "$REC" ]
+	[ -S api.sock ]
 }
 
 # background_launch OPTIONS...: start the tool in the background with SIGINT

@@ -194,9 +194,10 @@ assert_denied() {
 	chmod 644 firecracker
 	FC=./firecracker run --separate-stderr fcl_direct
 	assert_denied firecracker_unavailable "firecracker '$PWD/firecracker': not an executable file"
-	run --separate-stderr env PATH=/usr/bin:/bin ss-fc-launch --vm vm.yaml --cp-pub "$HS/cp.pub" \
+	run --separate-stderr env PATH=/usr/bin:/bin "$SS_BUILD/bin/ss-fc-launch" --vm vm.yaml --cp-pub "$HS/cp.pub" \
 		--session "$SESSION" --key "$KEY" --state "$STATE" --api-sock "$PWD/api.sock"
-	[ "$status" -eq 1 ] && [ "$stderr" = "ss-fc-launch: denied: firecracker_unavailable: firecracker: 'firecracker' not found on PATH" ]
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "ss-fc-launch: denied: firecracker_unavailable: firecracker: 'firecracker' not found on PATH" ]
 	# Found on PATH: the gate passes.
 	mkdir bin && cp "$FAKE_FC" bin/firecracker
 	run --separate-stderr env PATH="$PWD/bin:$PATH" ss-fc-launch --vm vm.yaml --cp-pub "$HS/cp.pub" \
@@ -222,7 +223,8 @@ assert_denied() {
 	session_for --expires-in -5 --runner-id runner-2
 	vm_yaml "$HS/exec.json" "no_seccomp: true" >vm.yaml
 	FC=/nonexistent run --separate-stderr fcl_direct
-	[ "$status" -eq 1 ] && [[ "$stderr" == "ss-fc-launch: denied: session_expired: "* ]]
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "ss-fc-launch: denied: session_expired: "* ]]
 }
 
 # ---- malformed inputs: exit 3 (6 for a file that cannot be read), no event ----
@@ -305,13 +307,15 @@ assert_denied() {
 	jq -c '.kind = "rsa"' "$FCD/key.json" >k.json
 	KEY=$PWD/k.json
 	run --separate-stderr fcl_direct
-	[ "$status" -eq 3 ] && [[ "$stderr" == "ss-fc-launch: key '$PWD/k.json': "* ]]
+	[ "$status" -eq 3 ]
+	[[ "$stderr" == "ss-fc-launch: key '$PWD/k.json': "* ]]
 	KEY=$FCD/key.json
 	cp "$FCD/key.pem" ks.pem
 	chmod 644 ks.pem
 	KEY_SECRET=$PWD/ks.pem
 	run --separate-stderr fcl_direct
-	[ "$status" -eq 3 ] && [[ "$stderr" == *"ks.pem"* ]]
+	[ "$status" -eq 3 ]
+	[[ "$stderr" == *"ks.pem"* ]]
 	# A key that cannot sign telemetry, given its secret.
 	key_for "$FCD/session.json" "$HS/exec.json" --kind x25519
 	run --separate-stderr fcl_direct

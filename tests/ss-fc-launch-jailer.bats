@@ -62,7 +62,8 @@ drive-rootfs file 0:0"
 	[ "$(body PUT /boot-source | jq -r .kernel_image_path)" = /kernel ]
 	[ "$(body PUT /drives/rootfs | jq -r .path_on_host)" = /drive-rootfs ]
 	# What the jailer added: its copy of Firecracker and the device nodes.
-	[ -x "$JAIL/root/firecracker" ] && [ -c "$JAIL/root/dev/kvm" ]
+	[ -x "$JAIL/root/firecracker" ]
+	[ -c "$JAIL/root/dev/kvm" ]
 }
 
 @test "a failed jailed launch removes the whole jail and leaves no process (exit 7)" {
@@ -103,7 +104,8 @@ drive-rootfs file 0:0"
 	[ "$(jq -r '[.type, .data.fault.message] | join(": ")' <<<"$output")" = \
 		"ss.telemetry.v1.failed: jail '$JAIL' already exists" ]
 	[ "$(cat "$JAIL/root/marker")" = stale ]
-	[ ! -e "$FAKE_JAILER_RECORD" ] && [ ! -e "$REC" ]
+	[ ! -e "$FAKE_JAILER_RECORD" ]
+	[ ! -e "$REC" ]
 }
 
 @test "a file on another filesystem cannot be hard-linked into the jail: exit 6, jail removed" {
@@ -116,7 +118,8 @@ drive-rootfs file 0:0"
 	rm -rf "$shm"
 	[ "$status" -eq 6 ]
 	[ "$stderr" = "ss-fc-launch: hard-link '$shm/vmlinux' into the jail: not on the filesystem of --chroot-base-dir" ]
-	[ ! -e "$JAIL" ] && [ ! -e "$FAKE_JAILER_RECORD" ]
+	[ ! -e "$JAIL" ]
+	[ ! -e "$FAKE_JAILER_RECORD" ]
 }
 
 @test "--dry-run under the jailer: the jailer's command and the jail's paths, no jail made" {

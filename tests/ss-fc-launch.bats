@@ -204,7 +204,8 @@ GET / 200"
 	assert_success
 	[ -z "$stderr" ]
 	echo "$output" >plan.jsonl
-	[ ! -e "$REC" ] && [ ! -e api.sock ]
+	[ ! -e "$REC" ]
+	[ ! -e api.sock ]
 	[ "$(head -1 plan.jsonl | jq -c .argv)" = \
 		"[\"$FAKE_FC\",\"--api-sock\",\"$BATS_TEST_TMPDIR/api.sock\",\"--id\",\"$(jq -r .key_id "$KEY")\"]" ]
 	run --separate-stderr fcl_direct

@@ -35,7 +35,8 @@ teardown() {
 	local port
 	port=$(free_port)
 	run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:0 --tcti "swtpm:port=$port" -v
-	[ "$status" -eq 4 ] && [ -z "$output" ]
+	[ "$status" -eq 4 ]
+	[ -z "$output" ]
 	[[ "$stderr" == *"ERROR:tcti:"* ]]
 	[ "${stderr##*$'\n'}" = "ss-tpm-identity: connect to TPM 'swtpm:port=$port': cannot reach the TPM (is it running?)" ]
 	TSS2_LOG=all+DEBUG run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:0 --tcti "swtpm:port=$port"
