@@ -54,7 +54,8 @@ int ss_opt_parse(const ss_tool *tool, int argc, char **argv, int *cmd, int *argi
 	lo[n + 1] = (struct option){ "version", no_argument, NULL, KEY_VERSION };
 	strcat(shorts, "hV");
 
-	if (tool->cmds && tool->cmd_optional && (argc < 2 || argv[1][0] == '-')) {
+	if (tool->cmds && tool->cmd_optional &&
+	    (argc < 2 || argv[1][0] == '-' || (tool->operands && find_cmd(tool, argv[1]) < 0))) {
 		/* The command-less form: --help and --version are ordinary
 		 * options of it. */
 	} else if (tool->cmds) {

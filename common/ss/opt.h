@@ -41,6 +41,9 @@ typedef struct ss_tool {
 	 * form).  A first argument that is not an option must then be a
 	 * command; anything starting with '-' begins the command-less form. */
 	bool cmd_optional;
+	/* With cmd_optional: the command-less form takes operands (files), so
+	 * a first argument that is no command's name begins it too. */
+	bool operands;
 } ss_tool;
 
 /* Called once per option given, in order. */

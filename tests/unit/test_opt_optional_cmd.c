@@ -22,6 +22,8 @@ static const ss_opt opts[] = {
 
 static const ss_tool optional_tool = { "t", "a test tool", "[--kind KIND]", cmds, opts, true };
 static const ss_tool required_tool = { "t", "a test tool", NULL, cmds, opts, false };
+static const ss_tool operand_tool = { "t", "a test tool", "[--kind KIND] [FILE ...]", cmds, opts,
+				      true, true };
 
 struct seen {
 	int kind, handle, verbose;
@@ -132,6 +134,37 @@ TEST(required_command_still_required)
 	CHECK_STR(err.msg, "missing command (try 't --help')");
 }
 
+/* ss-collision-check FILE...: a first operand that is not a command. */
+TEST(operands_first_begin_the_form_without_command)
+{
+	char *argv[] = { "t", "a.jsonl", "--kind", "raw", "b.jsonl", NULL };
+	struct seen s;
+	ss_err err = { 0 };
+	int cmd = 7, argi = 0;
+	bool done = false;
+
+	memset(&s, 0, sizeof s);
+	CHECK(ss_opt_parse(&operand_tool, 5, argv, &cmd, &argi, &done, record, &s, &err) == SS_OK);
+	CHECK(cmd == -1);
+	CHECK(s.kind == 1);
+	/* getopt_long moves the operands after the options */
+	CHECK(argi == 3);
+	CHECK_STR(argv[argi], "a.jsonl");
+	CHECK_STR(argv[argi + 1], "b.jsonl");
+}
+
+TEST(operands_tool_still_knows_its_commands)
+{
+	char *argv[] = { "t", "init", "--handle", "1", NULL };
+	struct seen s;
+	ss_err err = { 0 };
+	int cmd = 7;
+
+	CHECK(parse(&operand_tool, 4, argv, &cmd, &s, &err) == SS_OK);
+	CHECK(cmd == 0);
+	CHECK(s.handle == 1);
+}
+
 int main(void)
 {
 	RUN(optional_command_form_without_command);
@@ -141,5 +174,7 @@ int main(void)
 	RUN(optional_command_refuses_form_options_with_it);
 	RUN(optional_command_unknown_word_is_an_unknown_command);
 	RUN(required_command_still_required);
+	RUN(operands_first_begin_the_form_without_command);
+	RUN(operands_tool_still_knows_its_commands);
 	return unit_done();
 }
