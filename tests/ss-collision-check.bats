@@ -34,6 +34,21 @@ setup() {
 	[ "$(jq -c '[.records, .passed]' <<<"$output")" = '[0,true]' ]
 }
 
+@test "from a pipe: the same report; a malformed line is reported before the writer is done" {
+	records 30000 --mix --seed 9 >r.jsonl
+	collide - <r.jsonl >file.json || [ $? -eq 1 ]
+	run --separate-stderr bash -c 'cat r.jsonl | ss-collision-check'
+	[ "$status" -eq 1 ]
+	[ "$output" = "$(cat file.json)" ]
+	# the writer is still there when the bad line has come
+	mkfifo stream
+	(head -3 r.jsonl; echo "{bad"; exec sleep 20) >stream &
+	writer=$!
+	run --separate-stderr timeout 10 ss-collision-check <stream
+	kill "$writer"
+	assert_failure_exact 3 "ss-collision-check: standard input: line 4: unexpected character 'b' at byte 1"
+}
+
 @test "every kind of violation is found, with the lines and tenants of both records" {
 	{
 		session tenant-a exec-1 "$B1" ch-1            # 1

@@ -235,7 +235,8 @@ void ss_collision_rec_clear(ss_collision_rec *rec)
 	memset(rec, 0, sizeof *rec);
 }
 
-static void set_text(ss_collision_rec *rec, ss_buf *strings, int f, const char *s, size_t n)
+static inline void set_text(ss_collision_rec *rec, ss_buf *strings, int f, const char *s,
+			    size_t n)
 {
 	if (strings->cap - strings->len <= n)
 		ss_buf_reserve(strings, n < 4096 ? 4096 : n);
@@ -344,6 +345,13 @@ struct value {
 	size_t n;
 };
 
+/* The tracked members of one line: bit p of seen, v[p] set for each path
+ * of the table found in it (the rest of v is not read). */
+struct values {
+	uint32_t seen;
+	struct value v[NPATHS];
+};
+
 static const char *path_name(size_t p)
 {
 	return tracked[p].path;
@@ -353,16 +361,19 @@ static const char *path_name(size_t p)
  * that no field is given twice.  Both readers end here, so they agree on
  * everything after the JSON itself.  report: word the error (the tree
  * reader); the one-pass reader only needs to know that there is one. */
-static int finish_record(const struct value *v, ss_collision_rec *rec, ss_buf *strings,
+static int finish_record(const struct values *vs, ss_collision_rec *rec, ss_buf *strings,
 			 bool report, ss_err *err)
 {
+	const struct value *v = vs->v;
 	int where[X_COUNT];
 	bool refusal = false;
 
 #define BAD(...) (report ? ss_err_set(err, SS_EINPUT, __VA_ARGS__) : SS_EINPUT)
 	for (int f = 0; f < X_COUNT; f++)
 		where[f] = -1;
-	for (size_t p = 0; p < NPATHS; p++) {
+	/* in table order, so that both readers word the same error */
+	for (uint32_t bits = vs->seen; bits; bits &= bits - 1) {
+		size_t p = (size_t)__builtin_ctz(bits);
 		int f = tracked[p].field;
 		const struct value *x = &v[p];
 
@@ -389,6 +400,9 @@ static int finish_record(const struct value *v, ss_collision_rec *rec, ss_buf *s
 		where[f] = (int)p;
 	}
 #undef BAD
+	/* room for every identifier of the record at once */
+	if (strings->cap - strings->len <= 3 * SS_COLLISION_ID_MAX)
+		ss_buf_reserve(strings, 3 * SS_COLLISION_ID_MAX < 4096 ? 4096 : 3 * SS_COLLISION_ID_MAX);
 	for (int f = 0; f < SS_CF_COUNT; f++) {
 		const struct value *x;
 
@@ -443,7 +457,7 @@ static int tree_duplicates(const cJSON *obj, int c, ss_err *err)
 	return SS_OK;
 }
 
-static void tree_values(const cJSON *obj, int c, struct value *v)
+static void tree_values(const cJSON *obj, int c, struct values *vs)
 {
 	for (const cJSON *m = obj->child; m; m = m->next) {
 		int i = context_member(c, m->string, strlen(m->string));
@@ -455,10 +469,11 @@ static void tree_values(const cJSON *obj, int c, struct value *v)
 		mb = &contexts[c].m[i];
 		if (mb->child >= 0) {
 			if (cJSON_IsObject(m))
-				tree_values(m, mb->child, v);
+				tree_values(m, mb->child, vs);
 			continue;
 		}
-		x = &v[mb->path];
+		x = &vs->v[mb->path];
+		vs->seen |= 1u << mb->path;
 		if (cJSON_IsNull(m))
 			x->kind = V_NULL;
 		else if (cJSON_IsTrue(m))
@@ -477,21 +492,21 @@ static void tree_values(const cJSON *obj, int c, struct value *v)
 int ss_collision_extract_tree(const char *line, size_t len, ss_collision_rec *rec,
 			      ss_buf *strings, ss_err *err)
 {
-	struct value v[NPATHS];
+	struct values v;
 	cJSON *doc;
 	int rc;
 
 	table_ready();
 	ss_collision_rec_clear(rec);
-	memset(v, 0, sizeof v);
+	v.seen = 0;
 	if ((rc = ss_json_validate(line, len, err)))
 		return rc;
 	doc = cJSON_ParseWithLengthOpts(line, len, NULL, 0);
 	if (!doc)
 		return ss_err_set(err, SS_EINPUT, "JSON parse failed");
 	if (!(rc = tree_duplicates(doc, 0, err))) {
-		tree_values(doc, 0, v);
-		rc = finish_record(v, rec, strings, true, err);
+		tree_values(doc, 0, &v);
+		rc = finish_record(&v, rec, strings, true, err);
 	}
 	cJSON_Delete(doc);
 	if (rc)
@@ -508,7 +523,7 @@ int ss_collision_extract_tree(const char *line, size_t len, ss_collision_rec *re
 struct scan {
 	const unsigned char *p, *end;
 	int depth;
-	struct value *v;
+	struct values *v;
 };
 
 static inline void skip_ws(struct scan *s)
@@ -752,9 +767,10 @@ static bool scan_container(struct scan *s, unsigned char close, int c)
 			if (!scan_value(s, s->p < s->end && *s->p == '{' ? contexts[c].m[i].child : -1))
 				return false;
 		} else {
-			struct value *x = &s->v[contexts[c].m[i].path];
+			struct value *x = &s->v->v[contexts[c].m[i].path];
 			const unsigned char *start = s->p;
 
+			s->v->seen |= 1u << contexts[c].m[i].path;
 			if (s->p >= s->end)
 				return false;
 			switch (*s->p) {
@@ -825,7 +841,7 @@ static bool scan_value(struct scan *s, int c)
 	}
 }
 
-static bool one_pass(const char *line, size_t len, struct value *v)
+static bool one_pass(const char *line, size_t len, struct values *v)
 {
 	struct scan s = { (const unsigned char *)line, (const unsigned char *)line + len, 0, v };
 
@@ -841,12 +857,12 @@ static bool one_pass(const char *line, size_t len, struct value *v)
 int ss_collision_extract(const char *line, size_t len, ss_collision_rec *rec, ss_buf *strings,
 			 ss_err *err)
 {
-	struct value v[NPATHS];
+	struct values v;
 
 	table_ready();
 	ss_collision_rec_clear(rec);
-	memset(v, 0, sizeof v);
-	if (one_pass(line, len, v) && finish_record(v, rec, strings, false, err) == SS_OK)
+	v.seen = 0;
+	if (one_pass(line, len, &v) && finish_record(&v, rec, strings, false, err) == SS_OK)
 		return SS_OK;
 	return ss_collision_extract_tree(line, len, rec, strings, err);
 }

@@ -305,18 +305,33 @@ static void grow(struct memory *m, struct table *t)
 	big_free(m, old, n * sizeof *old);
 }
 
+static inline uint64_t load64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* len bytes at a and b (len a multiple of 8: the raw values). */
+static inline bool same_words(const void *a, const void *b, size_t len)
+{
+	uint64_t d = 0;
+
+	for (size_t i = 0; i < len; i += 8)
+		d |= load64((const char *)a + i) ^ load64((const char *)b + i);
+	return d == 0;
+}
+
 static inline bool same(const struct arena *arena, const struct table *t, const void *e,
 			const void *value, size_t len)
 {
+	const unsigned char *s;
+
 	if (t->kind != TEXT)
-		return memcmp(e, value, len) == 0;
-	{
-		uint64_t ref;
-		const unsigned char *s;
-		memcpy(&ref, e, sizeof ref);
-		s = arena_at(arena, ref);
-		return s[0] == len && memcmp(s + 1, value, len) == 0;
-	}
+		return same_words(e, value, len);
+	s = arena_at(arena, load64(e));
+	return s[0] == len && memcmp(s + 1, value, len) == 0;
 }
 
 /* The entry holding value (len bytes), made when there is none (*fresh):
@@ -358,8 +373,9 @@ static size_t find_or_add(struct memory *m, struct arena *arena, struct table *t
 	if (!t->next_slot && t->count * 2 > t->mask + 1 && t->bits < INDEX_MAX_BITS &&
 	    2 * (t->mask + 1) * sizeof *t->slot >= BIG)
 		t->next_slot = big_alloc_ahead(m, 2 * (t->mask + 1) * sizeof *t->slot);
+	/* Pages come zeroed (mapped or calloc'ed) and entries are never
+	 * reused: a new entry is zero but for what is written here. */
 	e = entry(t, t->count);
-	memset(e, 0, t->esize);
 	if (t->kind == TEXT) {
 		uint64_t ref = arena_add(m, arena, value, len);
 		memcpy(e, &ref, sizeof ref);
