@@ -15,7 +15,7 @@ gen="$SS_SHARED_BENCH/gen_records.py"
 ref="$SS_SHARED_BENCH/ref_collision.py"
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
-jobs=$(nproc)
+cpus=$(nproc)
 
 if [ ! -s "$out/records.jsonl" ]; then
 	"$py" "$gen" "$n" >"$out/records.tmp"
@@ -39,7 +39,7 @@ seconds() {
 best_ss=999999 best_ref=999999
 for round in 1 2 3; do
 	result="$out/ss.json"
-	t=$(seconds ss-collision-check --stats --jobs "$jobs")
+	t=$(seconds ss-collision-check --stats)
 	best_ss=$(awk -v a="$t" -v b="$best_ss" 'BEGIN { print (a < b ? a : b) }')
 	result="$out/ref.json"
 	t=$(seconds "$py" "$ref")
@@ -62,11 +62,11 @@ fi
 per_binding=$(sed -n 's/.* bindings, \([0-9.]*\) bytes of state each.*/\1/p' "$out/ss.json.err")
 per_record=$(sed -n 's/.*(\([0-9.]*\) per record).*/\1/p' "$out/ss.json.err")
 
-awk -v n="$n" -v s="$best_ss" -v r="$best_ref" -v j="$jobs" -v b="$per_binding" \
+awk -v n="$n" -v s="$best_ss" -v r="$best_ref" -v j="$cpus" -v b="$per_binding" \
 	-v pr="$per_record" -v c="$ours_c" 'BEGIN {
 	ratio = r / s
 	ok = ratio >= 10 && b < 100
-	printf "collision-check: ss %.3f s vs ref %.3f s -> ratio %.1f (target >= 10) %s [%d records, %d threads, %.0f/s; state %.1f bytes per distinct binding, %.1f per record in all tables; counts agree, %d cross-tenant bindings on the --collide input]\n",
+	printf "collision-check: ss %.3f s vs ref %.3f s -> ratio %.1f (target >= 10) %s [%d records, %d cores, %.0f/s; state %.1f bytes per distinct binding, %.1f per record in all tables; counts agree, %d cross-tenant bindings on the --collide input]\n",
 	       s, r, ratio, (ok ? "ok" : "MISSED"), n, j, n / s, b, pr, c
 	if (!ok)
 		exit 1

@@ -46,7 +46,7 @@ static const ss_opt opts[] = {
 	{ "partition", OPT_PARTITION, "I/N", CHECK, false,
 	  "track only the values in partition I of N (see merge)" },
 	{ "jobs", OPT_JOBS, "N", CHECK | STRESS, false,
-	  "parsing threads (default: one less than the CPUs available)" },
+	  "threads (default: one less than the CPUs; stress: all)" },
 	{ "stats", OPT_STATS, NULL, CHECK | STRESS, false,
 	  "state size and rate on standard error at the end" },
 	{ "tenants", OPT_TENANTS, "N", STRESS, false, "tenants to make up (1..1000000)" },
@@ -355,10 +355,11 @@ int main(int argc, char **argv)
 	rc = ss_opt_parse(&tool, argc, argv, &cmd, &argi, &done, on_option, &a, &err);
 	if (!rc && done)
 		return fflush(stdout) == 0 ? SS_OK : SS_EIO;
-	/* The check itself runs on the calling thread: the parsers take the
-	 * other CPUs. */
+	/* The check itself runs on the calling thread, the parsers on the
+	 * other CPUs; stress derives on all of them. */
 	if (!a.jobs)
-		a.jobs = ss_pmap_default_jobs() > 1 ? ss_pmap_default_jobs() - 1 : 1;
+		a.jobs = cmd == CMD_STRESS || ss_pmap_default_jobs() == 1 ? ss_pmap_default_jobs()
+									 : ss_pmap_default_jobs() - 1;
 	if (!rc && cmd == CMD_STRESS && argi < argc)
 		rc = ss_err_set(&err, SS_EUSAGE, "unexpected argument '%.200s'", argv[argi]);
 	if (!rc) {
