@@ -71,16 +71,16 @@ struct tenant_entry {
  *
  * Big tables are mapped directly, so that their memory comes zeroed by the
  * kernel as it is first touched (malloc would clear it once more) and goes
- * back when freed.  They are read at random, so on 4 KiB pages nearly every
- * access would also miss the TLB: transparent huge pages, where the kernel
- * offers them on request, take that away, and most of the faults.
+ * back when freed.  (Not on transparent huge pages: they would spare TLB
+ * misses, but where the kernel compacts memory to find them, a fault can
+ * stall for as long as the whole check takes.)
  *
- * Faulting fresh memory in (the kernel zeroing it) costs about as much as
- * the check itself, so it is done ahead, off the tracker's thread: the next
- * index of a table, its next page of entries and the arena's next block are
+ * Faulting fresh memory in (the kernel zeroing it) costs about a third of
+ * the check, so it is done ahead, off the tracker's thread: the next index
+ * of a table, its next page of entries and the arena's next block are
  * mapped early and a helper thread faults them in (MADV_POPULATE_WRITE,
- * which never changes their contents) while the tracker goes on.  Where the
- * kernel cannot, the tracker faults them itself, as it would anyway. */
+ * which never changes their contents) while the tracker goes on.  Where
+ * the kernel cannot, the tracker faults them itself, as it would anyway. */
 
 #define BIG ((size_t)1 << 20)
 
@@ -156,9 +156,6 @@ static void *big_alloc(struct memory *m, size_t n)
 	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		ss_oom();
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, n, MADV_HUGEPAGE);
-#endif
 	return p;
 }
 
@@ -323,6 +320,33 @@ static inline bool same_words(const void *a, const void *b, size_t len)
 	return d == 0;
 }
 
+/* Two texts of n bytes: words that stay inside them (identifiers are
+ * short, and compared for every record). */
+static inline bool same_text(const unsigned char *a, const unsigned char *b, size_t n)
+{
+	uint32_t x, y;
+
+	if (n >= 8) {
+		for (size_t k = 0; k + 8 < n; k += 8)
+			if (load64(a + k) != load64(b + k))
+				return false;
+		return load64(a + n - 8) == load64(b + n - 8);
+	}
+	if (n >= 4) {
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		if (x != y)
+			return false;
+		memcpy(&x, a + n - 4, 4);
+		memcpy(&y, b + n - 4, 4);
+		return x == y;
+	}
+	for (size_t k = 0; k < n; k++)
+		if (a[k] != b[k])
+			return false;
+	return true;
+}
+
 static inline bool same(const struct arena *arena, const struct table *t, const void *e,
 			const void *value, size_t len)
 {
@@ -331,7 +355,7 @@ static inline bool same(const struct arena *arena, const struct table *t, const 
 	if (t->kind != TEXT)
 		return same_words(e, value, len);
 	s = arena_at(arena, load64(e));
-	return s[0] == len && memcmp(s + 1, value, len) == 0;
+	return s[0] == len && same_text(s + 1, value, len);
 }
 
 /* The entry holding value (len bytes), made when there is none (*fresh):
@@ -394,6 +418,9 @@ struct found {
 	uint64_t first_ord, second_ord;
 };
 
+/* What a record of the batch being tracked is, once its tenant is known. */
+enum { SKIP, MISSING, TRACKED };
+
 struct ss_collision_tracker {
 	uint32_t part_index, part_count;
 	size_t max_examples;
@@ -405,8 +432,16 @@ struct ss_collision_tracker {
 	char **inputs;
 	uint64_t *input_start;  /* ordinal of each input's line 1 */
 	size_t ninputs;
-	struct found *found;
+	struct found *found;    /* the examples kept, in input order */
 	size_t nfound;
+	/* A batch is tracked one table at a time (see ss_collision_track). */
+	size_t cap;
+	unsigned char *class;   /* SKIP, MISSING, TRACKED */
+	uint32_t *tenant;       /* tenant entry of each record */
+	uint32_t *exec;         /* execution entry, or NO_EXEC */
+	struct found *cand;     /* the batch's examples, before they are put in order */
+	size_t ncand, cand_cap;
+	size_t per_kind[SS_CK_COUNT];
 };
 
 ss_collision_tracker *ss_collision_tracker_new(uint32_t part_index, uint32_t part_count,
@@ -443,6 +478,10 @@ void ss_collision_tracker_free(ss_collision_tracker *t)
 	free(t->inputs);
 	free(t->input_start);
 	free(t->found);
+	free(t->class);
+	free(t->tenant);
+	free(t->exec);
+	free(t->cand);
 	free(t);
 }
 
@@ -475,14 +514,12 @@ static void copy_text(char *out, const char *s, size_t n)
 static void tenant_text(const ss_collision_tracker *t, uint32_t tenant, char *out)
 {
 	const unsigned char *s;
-	uint64_t ref;
 
 	if (tenant == NO_TENANT) {
 		*out = 0;
 		return;
 	}
-	memcpy(&ref, entry(&t->tenants, tenant), sizeof ref);
-	s = arena_at(&t->arena, ref);
+	s = arena_at(&t->arena, load64(entry(&t->tenants, tenant)));
 	copy_text(out, (const char *)s + 1, s[0]);
 }
 
@@ -494,17 +531,23 @@ static void exec_text(const ss_collision_tracker *t, uint32_t exec, char *out)
 	copy_text(out, (const char *)s + 1, s[0]);
 }
 
-/* One violation: counted, and kept while there is room for examples.
- * Found in input order, so the first ones kept are the first ones. */
+/* One violation: counted, and a candidate example while the batch can
+ * still add to the examples (NULL when it cannot: the caller fills in the
+ * example otherwise). */
 static struct found *violation(ss_collision_tracker *t, enum ss_collision_kind kind,
 			       uint64_t first_ord, uint64_t second_ord)
 {
 	struct found *f;
 
 	t->by_kind[kind]++;
-	if (t->nfound == t->max_examples)
+	if (t->per_kind[kind] == t->max_examples - t->nfound)
 		return NULL;
-	f = &t->found[t->nfound++];
+	if (t->ncand == t->cand_cap) {
+		t->cand_cap = t->cand_cap ? 2 * t->cand_cap : 16;
+		t->cand = ss_xrealloc(t->cand, t->cand_cap * sizeof *t->cand);
+	}
+	t->per_kind[kind]++;
+	f = &t->cand[t->ncand++];
 	memset(f, 0, sizeof *f);
 	f->e.kind = kind;
 	f->first_ord = first_ord;
@@ -516,7 +559,7 @@ static void missing(ss_collision_tracker *t, const ss_collision_rec *r, const ch
 		    uint64_t ord)
 {
 	static const int fields[] = { SS_CF_TENANT, SS_CF_EXECUTION, SS_CF_BINDING };
-	struct found *f = violation(t, SS_CK_MISSING_FIELD, ord, 0);
+	struct found *f = violation(t, SS_CK_MISSING_FIELD, ord, ord);
 	ss_buf names = SS_BUF_INIT;
 
 	if (!f)
@@ -544,140 +587,229 @@ static inline size_t intern(ss_collision_tracker *t, struct table *tb, const ss_
 			   r->len[field], fresh);
 }
 
-/* An execution's entry; one made here is known only as a key's execution
- * until a record of its partition gives it a first tenant. */
-static uint32_t exec_entry_of(ss_collision_tracker *t, const ss_collision_rec *r,
-			      const char *strings)
-{
-	bool fresh;
-	size_t i = intern(t, &t->execs, r, strings, SS_CF_EXECUTION, &fresh);
-
-	if (fresh)
-		((struct exec_entry *)entry(&t->execs, i))->first = FIRST(NO_TENANT, 0);
-	return (uint32_t)i;
-}
-
-static int track_one(ss_collision_tracker *t, const ss_collision_rec *r, const char *strings,
-		     ss_err *err)
-{
-	const unsigned need = SS_CF_BIT(SS_CF_TENANT) | SS_CF_BIT(SS_CF_EXECUTION) |
-			      SS_CF_BIT(SS_CF_BINDING);
-	uint64_t ord = t->records;
-	uint32_t tenant, exec = NO_EXEC;
-	struct found *f;
-	bool fresh;
-
-	if (ord >= MAX_RECORDS)
-		return ss_err_set(err, SS_EINPUT, "more than %llu records",
-				  (unsigned long long)MAX_RECORDS - 1);
-	t->records++;
-	if (r->flags & SS_CREC_REFUSAL)
-		return SS_OK;
-	if ((r->present & need) != need) {
-		if (!t->part_count || t->part_index == 1)
-			missing(t, r, strings, ord);
-		return SS_OK;
-	}
-	tenant = (uint32_t)intern(t, &t->tenants, r, strings, SS_CF_TENANT, &fresh);
-	if (tenant >= NO_TENANT) {
-		t->records--;
-		return ss_err_set(err, SS_EINPUT, "more than %u tenants", NO_TENANT - 1);
-	}
-
-	if (mine(t, r->hash[SS_CF_BINDING])) {
-		struct binding_entry *b = entry(&t->bindings,
-			find_or_add(&t->memory, &t->arena, &t->bindings, r->hash[SS_CF_BINDING],
-				    r->binding, sizeof r->binding, &fresh));
-		if (fresh)
-			b->first = FIRST(tenant, ord);
-		else if (FIRST_TENANT(b->first) != tenant &&
-			 (f = violation(t, SS_CK_BINDING_CROSS_TENANT, FIRST_ORD(b->first), ord))) {
-			ss_hex_encode(r->binding, sizeof r->binding, f->e.value);
-			tenant_text(t, FIRST_TENANT(b->first), f->e.first.tenant);
-			tenant_text(t, tenant, f->e.second.tenant);
-		}
-	}
-
-	if ((r->present & SS_CF_BIT(SS_CF_KEY)) && mine(t, r->hash[SS_CF_KEY])) {
-		struct key_entry *k;
-		exec = exec_entry_of(t, r, strings);
-		k = entry(&t->keys, find_or_add(&t->memory, &t->arena, &t->keys, r->hash[SS_CF_KEY],
-						r->key_id, sizeof r->key_id, &fresh));
-		if (fresh) {
-			k->first = FIRST(tenant, ord);
-			k->exec = exec;
-		} else if ((FIRST_TENANT(k->first) != tenant || k->exec != exec) &&
-			   (f = violation(t, SS_CK_KEY_REUSE, FIRST_ORD(k->first), ord))) {
-			ss_hex_encode(r->key_id, sizeof r->key_id, f->e.value);
-			tenant_text(t, FIRST_TENANT(k->first), f->e.first.tenant);
-			tenant_text(t, tenant, f->e.second.tenant);
-			exec_text(t, k->exec, f->e.first.execution);
-			exec_text(t, exec, f->e.second.execution);
-			f->e.first.has_execution = f->e.second.has_execution = true;
-		}
-	}
-
-	if ((r->present & SS_CF_BIT(SS_CF_NONCE)) && mine(t, r->hash[SS_CF_NONCE])) {
-		struct nonce_entry *n = entry(&t->nonces,
-			intern(t, &t->nonces, r, strings, SS_CF_NONCE, &fresh));
-		if (fresh) {
-			n->first = FIRST(tenant, ord);
-			memcpy(n->binding, r->binding, sizeof n->binding);
-		} else if (memcmp(n->binding, r->binding, sizeof n->binding) != 0 &&
-			   (f = violation(t, SS_CK_NONCE_REUSE, FIRST_ORD(n->first), ord))) {
-			copy_text(f->e.value, strings + r->off[SS_CF_NONCE], r->len[SS_CF_NONCE]);
-			tenant_text(t, FIRST_TENANT(n->first), f->e.first.tenant);
-			tenant_text(t, tenant, f->e.second.tenant);
-		}
-	}
-
-	if (mine(t, r->hash[SS_CF_EXECUTION])) {
-		struct exec_entry *e;
-		if (exec == NO_EXEC)
-			exec = exec_entry_of(t, r, strings);
-		e = entry(&t->execs, exec);
-		if (FIRST_TENANT(e->first) == NO_TENANT)
-			e->first = FIRST(tenant, ord);
-		else if (FIRST_TENANT(e->first) != tenant &&
-			 (f = violation(t, SS_CK_EXECUTION_CROSS_TENANT, FIRST_ORD(e->first), ord))) {
-			copy_text(f->e.value, strings + r->off[SS_CF_EXECUTION],
-				  r->len[SS_CF_EXECUTION]);
-			tenant_text(t, FIRST_TENANT(e->first), f->e.first.tenant);
-			tenant_text(t, tenant, f->e.second.tenant);
-		}
-	}
-	return SS_OK;
-}
-
 static inline void prefetch_slot(const struct table *t, uint64_t h)
 {
 	__builtin_prefetch(&t->slot[home(t, h >> 32)]);
 }
 
-/* A few records ahead, the index slots they will probe are fetched into
- * the cache: the tables outgrow it, and a record's values are at random
- * places in them. */
-#define AHEAD 8
+/* Each pass below walks the batch for one table, fetching the index slots
+ * of the records AHEAD of it into the cache: the tables outgrow the cache,
+ * and a record's values are at random places in them. */
+#define AHEAD 12
 
+static bool has(const ss_collision_rec *r, int f)
+{
+	return r->present & SS_CF_BIT(f);
+}
+
+/* Which records take part, and their tenants.  Returns how many records
+ * can be tracked (fewer than n past a limit: *rc, err). */
+static size_t classify(ss_collision_tracker *t, const ss_collision_rec *recs, size_t n,
+		       const char *strings, int *rc, ss_err *err)
+{
+	const unsigned need = SS_CF_BIT(SS_CF_TENANT) | SS_CF_BIT(SS_CF_EXECUTION) |
+			      SS_CF_BIT(SS_CF_BINDING);
+
+	for (size_t i = 0; i < n; i++) {
+		const ss_collision_rec *r = &recs[i];
+		bool fresh;
+
+		if (t->records + i >= MAX_RECORDS) {
+			*rc = ss_err_set(err, SS_EINPUT, "more than %llu records",
+					 (unsigned long long)MAX_RECORDS);
+			return i;
+		}
+		t->exec[i] = NO_EXEC;
+		if (r->flags & SS_CREC_REFUSAL)
+			t->class[i] = SKIP;
+		else if ((r->present & need) != need)
+			t->class[i] = MISSING;
+		else {
+			t->class[i] = TRACKED;
+			t->tenant[i] = (uint32_t)intern(t, &t->tenants, r, strings, SS_CF_TENANT,
+							&fresh);
+			if (t->tenant[i] >= NO_TENANT) {
+				*rc = ss_err_set(err, SS_EINPUT, "more than %u tenants",
+						 NO_TENANT - 1);
+				return i;
+			}
+		}
+	}
+	return n;
+}
+
+static void track_bindings(ss_collision_tracker *t, const ss_collision_rec *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const ss_collision_rec *r = &recs[i];
+		struct binding_entry *b;
+		struct found *f;
+		bool fresh;
+
+		if (i + AHEAD < n)
+			prefetch_slot(&t->bindings, recs[i + AHEAD].hash[SS_CF_BINDING]);
+		if (t->class[i] != TRACKED || !mine(t, r->hash[SS_CF_BINDING]))
+			continue;
+		b = entry(&t->bindings, find_or_add(&t->memory, &t->arena, &t->bindings,
+						    r->hash[SS_CF_BINDING], r->binding,
+						    sizeof r->binding, &fresh));
+		if (fresh)
+			b->first = FIRST(t->tenant[i], t->records + i);
+		else if (FIRST_TENANT(b->first) != t->tenant[i] &&
+			 (f = violation(t, SS_CK_BINDING_CROSS_TENANT, FIRST_ORD(b->first),
+					t->records + i))) {
+			ss_hex_encode(r->binding, sizeof r->binding, f->e.value);
+			tenant_text(t, FIRST_TENANT(b->first), f->e.first.tenant);
+			tenant_text(t, t->tenant[i], f->e.second.tenant);
+		}
+	}
+}
+
+/* The execution entries the key and execution passes need.  One made for a
+ * key is known only as the key's execution until a record of its partition
+ * gives it a first tenant. */
+static void find_executions(ss_collision_tracker *t, const ss_collision_rec *recs, size_t n,
+			    const char *strings)
+{
+	for (size_t i = 0; i < n; i++) {
+		const ss_collision_rec *r = &recs[i];
+		bool fresh;
+		size_t e;
+
+		if (i + AHEAD < n)
+			prefetch_slot(&t->execs, recs[i + AHEAD].hash[SS_CF_EXECUTION]);
+		if (t->class[i] != TRACKED ||
+		    !((has(r, SS_CF_KEY) && mine(t, r->hash[SS_CF_KEY])) ||
+		      mine(t, r->hash[SS_CF_EXECUTION])))
+			continue;
+		e = intern(t, &t->execs, r, strings, SS_CF_EXECUTION, &fresh);
+		if (fresh)
+			((struct exec_entry *)entry(&t->execs, e))->first = FIRST(NO_TENANT, 0);
+		t->exec[i] = (uint32_t)e;
+	}
+}
+
+static void track_keys(ss_collision_tracker *t, const ss_collision_rec *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const ss_collision_rec *r = &recs[i];
+		struct key_entry *k;
+		struct found *f;
+		bool fresh;
+
+		if (i + AHEAD < n && has(&recs[i + AHEAD], SS_CF_KEY))
+			prefetch_slot(&t->keys, recs[i + AHEAD].hash[SS_CF_KEY]);
+		if (t->class[i] != TRACKED || !has(r, SS_CF_KEY) || !mine(t, r->hash[SS_CF_KEY]))
+			continue;
+		k = entry(&t->keys, find_or_add(&t->memory, &t->arena, &t->keys, r->hash[SS_CF_KEY],
+						r->key_id, sizeof r->key_id, &fresh));
+		if (fresh) {
+			k->first = FIRST(t->tenant[i], t->records + i);
+			k->exec = t->exec[i];
+		} else if ((FIRST_TENANT(k->first) != t->tenant[i] || k->exec != t->exec[i]) &&
+			   (f = violation(t, SS_CK_KEY_REUSE, FIRST_ORD(k->first), t->records + i))) {
+			ss_hex_encode(r->key_id, sizeof r->key_id, f->e.value);
+			tenant_text(t, FIRST_TENANT(k->first), f->e.first.tenant);
+			tenant_text(t, t->tenant[i], f->e.second.tenant);
+			exec_text(t, k->exec, f->e.first.execution);
+			exec_text(t, t->exec[i], f->e.second.execution);
+			f->e.first.has_execution = f->e.second.has_execution = true;
+		}
+	}
+}
+
+static void track_nonces(ss_collision_tracker *t, const ss_collision_rec *recs, size_t n,
+			 const char *strings)
+{
+	for (size_t i = 0; i < n; i++) {
+		const ss_collision_rec *r = &recs[i];
+		struct nonce_entry *e;
+		struct found *f;
+		bool fresh;
+
+		if (t->class[i] != TRACKED || !has(r, SS_CF_NONCE) || !mine(t, r->hash[SS_CF_NONCE]))
+			continue;
+		e = entry(&t->nonces, intern(t, &t->nonces, r, strings, SS_CF_NONCE, &fresh));
+		if (fresh) {
+			e->first = FIRST(t->tenant[i], t->records + i);
+			memcpy(e->binding, r->binding, sizeof e->binding);
+		} else if (!same_words(e->binding, r->binding, sizeof e->binding) &&
+			   (f = violation(t, SS_CK_NONCE_REUSE, FIRST_ORD(e->first),
+					  t->records + i))) {
+			copy_text(f->e.value, strings + r->off[SS_CF_NONCE], r->len[SS_CF_NONCE]);
+			tenant_text(t, FIRST_TENANT(e->first), f->e.first.tenant);
+			tenant_text(t, t->tenant[i], f->e.second.tenant);
+		}
+	}
+}
+
+static void track_executions(ss_collision_tracker *t, const ss_collision_rec *recs, size_t n,
+			     const char *strings)
+{
+	for (size_t i = 0; i < n; i++) {
+		const ss_collision_rec *r = &recs[i];
+		struct exec_entry *e;
+		struct found *f;
+
+		if (t->class[i] != TRACKED || !mine(t, r->hash[SS_CF_EXECUTION]))
+			continue;
+		e = entry(&t->execs, t->exec[i]);
+		if (FIRST_TENANT(e->first) == NO_TENANT)
+			e->first = FIRST(t->tenant[i], t->records + i);
+		else if (FIRST_TENANT(e->first) != t->tenant[i] &&
+			 (f = violation(t, SS_CK_EXECUTION_CROSS_TENANT, FIRST_ORD(e->first),
+					t->records + i))) {
+			copy_text(f->e.value, strings + r->off[SS_CF_EXECUTION],
+				  r->len[SS_CF_EXECUTION]);
+			tenant_text(t, FIRST_TENANT(e->first), f->e.first.tenant);
+			tenant_text(t, t->tenant[i], f->e.second.tenant);
+		}
+	}
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	if (x->second_ord != y->second_ord)
+		return x->second_ord < y->second_ord ? -1 : 1;
+	return (int)x->e.kind - (int)y->e.kind;
+}
+
+/* Every table sees the batch's records in input order, one table after
+ * the other, which keeps each pass's working set to one table; the
+ * counts do not depend on it, and the examples are put back in input
+ * order (by record, then kind) before the first ones are kept. */
 int ss_collision_track(ss_collision_tracker *t, const ss_collision_rec *recs, size_t n,
 		       const char *strings, ss_err *err)
 {
-	int rc;
+	int rc = SS_OK;
 
-	for (size_t i = 0; i < n; i++) {
-		if (i + AHEAD < n) {
-			const ss_collision_rec *a = &recs[i + AHEAD];
-			prefetch_slot(&t->bindings, a->hash[SS_CF_BINDING]);
-			prefetch_slot(&t->execs, a->hash[SS_CF_EXECUTION]);
-			if (a->present & SS_CF_BIT(SS_CF_KEY))
-				prefetch_slot(&t->keys, a->hash[SS_CF_KEY]);
-			if (a->present & SS_CF_BIT(SS_CF_NONCE))
-				prefetch_slot(&t->nonces, a->hash[SS_CF_NONCE]);
-		}
-		if ((rc = track_one(t, &recs[i], strings, err)))
-			return rc;
+	if (n > t->cap) {
+		t->cap = n;
+		t->class = ss_xrealloc(t->class, n);
+		t->tenant = ss_xrealloc(t->tenant, n * sizeof *t->tenant);
+		t->exec = ss_xrealloc(t->exec, n * sizeof *t->exec);
 	}
-	return SS_OK;
+	t->ncand = 0;
+	memset(t->per_kind, 0, sizeof t->per_kind);
+	n = classify(t, recs, n, strings, &rc, err);
+	if (!t->part_count || t->part_index == 1)
+		for (size_t i = 0; i < n; i++)
+			if (t->class[i] == MISSING)
+				missing(t, &recs[i], strings, t->records + i);
+	track_bindings(t, recs, n);
+	find_executions(t, recs, n, strings);
+	track_keys(t, recs, n);
+	track_nonces(t, recs, n, strings);
+	track_executions(t, recs, n, strings);
+	if (t->ncand) {
+		qsort(t->cand, t->ncand, sizeof *t->cand, cmp_found);
+		for (size_t i = 0; i < t->ncand && t->nfound < t->max_examples; i++)
+			t->found[t->nfound++] = t->cand[i];
+	}
+	t->records += n;
+	return rc;
 }
 
 /* ---- results ------------------------------------------------------------ */
