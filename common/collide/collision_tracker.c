@@ -92,7 +92,11 @@ struct memory {
 	struct { void *p; size_t n; } queue[32];
 	unsigned head, tail;
 	bool stop;
-	uint64_t allocated;    /* bytes of every table, spares included */
+	uint64_t allocated;    /* bytes mapped for the tables, spares included */
+	/* Indexes the tables outgrew: faulted in already, and good for what
+	 * need not start zeroed (entry pages, arena blocks). */
+	struct { unsigned char *p; size_t n; } outgrown[64];
+	int noutgrown;
 };
 
 static void *populate(void *arg)
@@ -189,6 +193,44 @@ static void big_free(struct memory *m, void *p, size_t n)
 		munmap(p, n);
 }
 
+/* An index outgrown: kept for big_alloc_dirty (sizes are whole pages). */
+static void big_outgrown(struct memory *m, void *p, size_t n)
+{
+	if (n >= BIG && m->noutgrown < (int)(sizeof m->outgrown / sizeof m->outgrown[0])) {
+		m->outgrown[m->noutgrown].p = p;
+		m->outgrown[m->noutgrown].n = n;
+		m->noutgrown++;
+	} else
+		big_free(m, p, n);
+}
+
+/* n bytes that the caller writes before reading (entries, text): carved
+ * from an outgrown index when one is big enough, which spares the kernel
+ * zeroing fresh pages; else fresh (faulted in ahead when asked). */
+static void *big_alloc_dirty(struct memory *m, size_t n, bool ahead)
+{
+	if (n >= BIG)
+		for (int i = 0; i < m->noutgrown; i++)
+			if (m->outgrown[i].n >= n) {
+				void *p = m->outgrown[i].p;
+				m->outgrown[i].p += n;
+				if (!(m->outgrown[i].n -= n))
+					m->outgrown[i] = m->outgrown[--m->noutgrown];
+				return p;
+			}
+	return ahead ? big_alloc_ahead(m, n) : big_alloc(m, n);
+}
+
+static void memory_free(struct memory *m)
+{
+	/* what is left of them is mapped memory, whatever its size */
+	for (int i = 0; i < m->noutgrown; i++) {
+		m->allocated -= m->outgrown[i].n;
+		munmap(m->outgrown[i].p, m->outgrown[i].n);
+	}
+	m->noutgrown = 0;
+}
+
 /* ---- tables ------------------------------------------------------------- */
 
 enum value_kind { RAW_BINDING, RAW_KEY, TEXT };
@@ -227,12 +269,13 @@ static uint64_t arena_add(struct memory *m, struct arena *a, const char *s, size
 
 	if (!a->nblocks || a->used + 1 + n > BLOCK_SIZE) {
 		a->block = ss_xrealloc(a->block, (a->nblocks + 1) * sizeof *a->block);
-		a->block[a->nblocks++] = a->next_block ? a->next_block : big_alloc(m, BLOCK_SIZE);
+		a->block[a->nblocks++] =
+			a->next_block ? a->next_block : big_alloc_dirty(m, BLOCK_SIZE, false);
 		a->next_block = NULL;
 		a->used = 0;
 	}
 	if (!a->next_block && a->used > BLOCK_SIZE / 2)
-		a->next_block = big_alloc_ahead(m, BLOCK_SIZE);
+		a->next_block = big_alloc_dirty(m, BLOCK_SIZE, true);
 	p = a->block[a->nblocks - 1] + a->used;
 	p[0] = (unsigned char)n;
 	memcpy(p + 1, s, n);
@@ -299,7 +342,7 @@ static void grow(struct memory *m, struct table *t)
 				at = (at + 1) & t->mask;
 			t->slot[at] = old[i];
 		}
-	big_free(m, old, n * sizeof *old);
+	big_outgrown(m, old, n * sizeof *old);
 }
 
 static inline uint64_t load64(const void *p)
@@ -359,7 +402,7 @@ static inline bool same(const struct arena *arena, const struct table *t, const 
 }
 
 /* The entry holding value (len bytes), made when there is none (*fresh):
- * a new entry is zero but for its value. */
+ * then the caller sets the rest of it. */
 static size_t find_or_add(struct memory *m, struct arena *arena, struct table *t, uint64_t h,
 			  const void *value, size_t len, bool *fresh)
 {
@@ -387,18 +430,18 @@ static size_t find_or_add(struct memory *m, struct arena *arena, struct table *t
 		ss_oom(); /* 4 billion distinct values of one kind: no memory is that big */
 	if ((t->count & (PAGE_ENTRIES - 1)) == 0 && t->count >> PAGE_BITS == t->npages) {
 		t->page = ss_xrealloc(t->page, (t->npages + 1) * sizeof *t->page);
-		t->page[t->npages++] =
-			t->next_page ? t->next_page : big_alloc(m, PAGE_ENTRIES * t->esize);
+		t->page[t->npages++] = t->next_page ? t->next_page
+						      : big_alloc_dirty(m, PAGE_ENTRIES * t->esize, false);
 		t->next_page = NULL;
 	}
 	/* What the next steps will need, made ready ahead. */
 	if (!t->next_page && (t->count & (PAGE_ENTRIES - 1)) == PAGE_ENTRIES / 2)
-		t->next_page = big_alloc_ahead(m, PAGE_ENTRIES * t->esize);
+		t->next_page = big_alloc_dirty(m, PAGE_ENTRIES * t->esize, true);
 	if (!t->next_slot && t->count * 2 > t->mask + 1 && t->bits < INDEX_MAX_BITS &&
 	    2 * (t->mask + 1) * sizeof *t->slot >= BIG)
 		t->next_slot = big_alloc_ahead(m, 2 * (t->mask + 1) * sizeof *t->slot);
-	/* Pages come zeroed (mapped or calloc'ed) and entries are never
-	 * reused: a new entry is zero but for what is written here. */
+	/* Pages may hold what an outgrown index left: every member of a new
+	 * entry is written, here and by the caller, before it is read. */
 	e = entry(t, t->count);
 	if (t->kind == TEXT) {
 		uint64_t ref = arena_add(m, arena, value, len);
@@ -473,6 +516,7 @@ void ss_collision_tracker_free(ss_collision_tracker *t)
 	table_free(&t->memory, &t->execs);
 	table_free(&t->memory, &t->tenants);
 	arena_free(&t->memory, &t->arena);
+	memory_free(&t->memory);
 	for (size_t i = 0; i < t->ninputs; i++)
 		free(t->inputs[i]);
 	free(t->inputs);

@@ -561,6 +561,55 @@ TEST(tracker_state_is_counted)
 	ss_collision_tracker_free(t);
 }
 
+/* Enough distinct values that every table's index grows past a megabyte
+ * several times and later pages are carved from outgrown indexes: values
+ * from the start must still be found at the end. */
+TEST(big_tables_keep_every_value)
+{
+	enum { N = 400000 };
+	ss_collision_tracker *t = ss_collision_tracker_new(0, 0, 10);
+	ss_collision_rec *recs = calloc(N + 3, sizeof *recs);
+	ss_collision_report r;
+	ss_collision_stats st;
+	ss_buf s = SS_BUF_INIT;
+	ss_err err = { 0 };
+	char id[32];
+	uint8_t raw[32];
+
+	for (int i = 0; i < N + 3; i++) {
+		int v = i < N ? i : (i - N) * 1000 + 7; /* the last three repeat early values */
+		ss_collision_rec_clear(&recs[i]);
+		snprintf(id, sizeof id, "t%d", i < N ? i % 100 : 100 + i);
+		ss_collision_rec_set_id(&recs[i], &s, SS_CF_TENANT, id);
+		snprintf(id, sizeof id, "e%d", v);
+		ss_collision_rec_set_id(&recs[i], &s, SS_CF_EXECUTION, id);
+		memset(raw, 0, sizeof raw);
+		memcpy(raw, &v, sizeof v);
+		ss_collision_rec_set_binding(&recs[i], raw);
+		raw[15] = 1;
+		ss_collision_rec_set_key(&recs[i], raw);
+	}
+	ss_collision_tracker_input(t, "big");
+	for (int i = 0; i < N + 3; i += 5000)
+		CHECK(ss_collision_track(t, recs + i, N + 3 - i < 5000 ? (size_t)(N + 3 - i) : 5000,
+					 (const char *)s.data, &err) == SS_OK);
+	ss_collision_tracker_stats(t, &st);
+	CHECK(st.distinct[SS_CF_BINDING] == N);
+	CHECK(st.distinct[SS_CF_EXECUTION] == N);
+	ss_collision_tracker_report(t, &r);
+	CHECK(r.by_kind[SS_CK_BINDING_CROSS_TENANT] == 3);
+	CHECK(r.by_kind[SS_CK_EXECUTION_CROSS_TENANT] == 3);
+	CHECK(r.by_kind[SS_CK_KEY_REUSE] == 3);
+	CHECK(r.nexamples == 9);
+	CHECK(r.examples[3].kind == SS_CK_BINDING_CROSS_TENANT && r.examples[3].first.line == 1008 &&
+	      r.examples[3].second.line == N + 2);
+	CHECK_STR(r.examples[3].first.tenant, "t7");
+	ss_collision_report_free(&r);
+	ss_collision_tracker_free(t);
+	ss_buf_free(&s);
+	free(recs);
+}
+
 int main(void)
 {
 	cJSON_Delete(ss_json_new_object());
@@ -576,5 +625,6 @@ int main(void)
 	RUN(merge_refuses_what_does_not_fit);
 	RUN(reports_read_back_as_written);
 	RUN(tracker_state_is_counted);
+	RUN(big_tables_keep_every_value);
 	return unit_done();
 }
