@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef __SSE2__
@@ -42,6 +43,8 @@ static const struct {
 #define NPATHS (sizeof tracked / sizeof tracked[0])
 #define MAX_CONTEXTS 8
 #define MAX_MEMBERS 16
+/* Paths and members are counted in bits of a uint32_t. */
+_Static_assert(NPATHS <= 32 && MAX_MEMBERS <= 32, "too many tracked members");
 
 static const char *const field_names[SS_CF_COUNT] = {
 	[SS_CF_TENANT] = "tenant_id",
@@ -133,8 +136,15 @@ static inline int context_member(int c, const char *name, size_t len)
 	return -1;
 }
 
-/* The table is fixed at compile time; a mistake in it is a programming
- * error, caught by the first test that runs. */
+/* The table is fixed at compile time; one that does not fit the limits
+ * here (or names a member both as a value and as an object) is a
+ * programming error, and the first test to run stops on it. */
+static void table_error(const char *path)
+{
+	fprintf(stderr, "collision_record.c: tracked member '%s' does not fit\n", path);
+	abort();
+}
+
 static void build_table(void)
 {
 	ncontexts = 1;
@@ -148,7 +158,11 @@ static void build_table(void)
 			int i = find_member(c, s, len);
 			struct member *m;
 
+			if (len == 0 || len >= sizeof contexts[0].m[0].name)
+				table_error(tracked[p].path);
 			if (i < 0) {
+				if (contexts[c].n == MAX_MEMBERS)
+					table_error(tracked[p].path);
 				i = contexts[c].n++;
 				m = &contexts[c].m[i];
 				memcpy(m->name, s, len);
@@ -158,9 +172,13 @@ static void build_table(void)
 			}
 			m = &contexts[c].m[i];
 			if (!dot) {
+				if (m->path >= 0 || m->child >= 0)
+					table_error(tracked[p].path);
 				m->path = (int)p;
 				break;
 			}
+			if (m->path >= 0 || (m->child < 0 && ncontexts == MAX_CONTEXTS))
+				table_error(tracked[p].path);
 			if (m->child < 0) {
 				char where[sizeof contexts[0].where];
 				snprintf(where, sizeof where, "%s%s.", contexts[c].where, m->name);
