@@ -733,11 +733,28 @@ static bool scan_literal(struct scan *s, const char *lit, size_t n)
 
 static bool scan_value(struct scan *s, int c);
 
+/* The member names of the last object read in each tracked context, in
+ * order and as they were written ("name": with its quotes and colon): the
+ * records of a stream are most often written alike, and a name that
+ * matches one of them byte for byte is a name already scanned and looked
+ * up.  One per thread, so the function stays safe to call from several. */
+#define MEMO_TEXT 40
+#define MEMO_SLOTS 32
+
+struct memo_slot {
+	unsigned char text[MEMO_TEXT];
+	uint8_t len;                  /* 0: none */
+	signed char member;           /* as context_member found it */
+};
+
+static _Thread_local struct memo_slot memo[MAX_CONTEXTS][MEMO_SLOTS];
+
 /* An object or array at s->p.  c: the context of an object on a tracked
  * path, or -1. */
 static bool scan_container(struct scan *s, unsigned char close, int c)
 {
 	uint32_t seen = 0;
+	unsigned k = 0;  /* members so far */
 
 	if (++s->depth > SS_JSON_MAX_DEPTH)
 		return false;
@@ -752,20 +769,33 @@ static bool scan_container(struct scan *s, unsigned char close, int c)
 		int i = -1;
 
 		skip_ws(s);
-		if (close == '}') {
+		if (close == '}' && c >= 0 && k < MEMO_SLOTS && memo[c][k].len &&
+		    (size_t)(s->end - s->p) >= memo[c][k].len &&
+		    same_name((const char *)s->p, (const char *)memo[c][k].text, memo[c][k].len)) {
+			i = memo[c][k].member;
+			s->p += memo[c][k].len;
+			if (i >= 0) {
+				if (seen & (1u << i))
+					return false;
+				seen |= 1u << i;
+			}
+			skip_ws(s);
+		} else if (close == '}') {
 			const unsigned char *name;
 			bool escaped;
+			size_t n;
 
 			if (s->p >= s->end || *s->p != '"')
 				return false;
 			name = s->p + 1;
 			if (!scan_string(s, &escaped))
 				return false;
+			n = (size_t)(s->p - 1 - name);
 			if (c >= 0) {
 				/* An escaped name could spell a tracked one. */
 				if (escaped)
 					return false;
-				i = context_member(c, (const char *)name, (size_t)(s->p - 1 - name));
+				i = context_member(c, (const char *)name, n);
 				if (i >= 0) {
 					if (seen & (1u << i))
 						return false;
@@ -776,8 +806,14 @@ static bool scan_container(struct scan *s, unsigned char close, int c)
 			if (s->p >= s->end || *s->p != ':')
 				return false;
 			s->p++;
+			if (c >= 0 && k < MEMO_SLOTS && n + 3 <= MEMO_TEXT && s->p == name + n + 2) {
+				memcpy(memo[c][k].text, name - 1, n + 3);
+				memo[c][k].len = (uint8_t)(n + 3);
+				memo[c][k].member = (signed char)i;
+			}
 			skip_ws(s);
 		}
+		k++;
 		if (i < 0) {
 			if (!scan_value(s, -1))
 				return false;
