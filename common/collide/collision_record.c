@@ -220,10 +220,11 @@ static inline uint64_t fmix64(uint64_t h)
  * MurmurHash3's finaliser.  Its output is what partitions are made of,
  * so it is written out here rather than taken from a library that could
  * change it. */
-uint64_t ss_collision_hash(const void *data, size_t n)
+static inline uint64_t hash_bytes(const unsigned char *p, size_t n)
 {
-	const unsigned char *p = data;
+	const unsigned char *end = p + n;
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * 0x87c37b91114253d5ull);
+	size_t total = n;
 
 	for (; n >= 8; p += 8, n -= 8) {
 		uint64_t w = load64(p);
@@ -236,14 +237,27 @@ uint64_t ss_collision_hash(const void *data, size_t n)
 		h = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
 	}
 	if (n) {
+		/* the last n bytes as a little-endian number */
 		uint64_t w = 0;
-		for (size_t i = 0; i < n; i++)
-			w |= (uint64_t)p[i] << (8 * i);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (total >= 8)
+			w = load64(end - 8) >> (8 * (8 - n));
+		else
+#endif
+			for (size_t i = 0; i < n; i++)
+				w |= (uint64_t)p[i] << (8 * i);
 		w *= 0x87c37b91114253d5ull;
 		w = (w << 31) | (w >> 33);
 		h ^= w * 0x4cf5ad432745937full;
 	}
+	(void)end;
+	(void)total;
 	return fmix64(h);
+}
+
+uint64_t ss_collision_hash(const void *data, size_t n)
+{
+	return hash_bytes(data, n);
 }
 
 /* ---- filling a record --------------------------------------------------- */
@@ -263,7 +277,7 @@ static inline void set_text(ss_collision_rec *rec, ss_buf *strings, int f, const
 	memcpy(strings->data + strings->len, s, n);
 	strings->len += n;
 	strings->data[strings->len] = 0;
-	rec->hash[f] = ss_collision_hash(s, n);
+	rec->hash[f] = hash_bytes((const unsigned char *)s, n);
 	rec->present |= (uint8_t)SS_CF_BIT(f);
 }
 
@@ -430,8 +444,8 @@ static int finish_record(const struct values *vs, ss_collision_rec *rec, ss_buf 
 		if (f == SS_CF_BINDING || f == SS_CF_KEY) {
 			/* decoded into rec above */
 			rec->hash[f] = f == SS_CF_BINDING
-					       ? ss_collision_hash(rec->binding, sizeof rec->binding)
-					       : ss_collision_hash(rec->key_id, sizeof rec->key_id);
+					       ? hash_bytes(rec->binding, sizeof rec->binding)
+					       : hash_bytes(rec->key_id, sizeof rec->key_id);
 			rec->present |= (uint8_t)SS_CF_BIT(f);
 		} else
 			set_text(rec, strings, f, (const char *)x->s, x->n);
