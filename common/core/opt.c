@@ -220,7 +220,8 @@ static int pick_form(const ss_tool *t, int argc, char **argv, const ss_cmd **c, 
 		*done = true;
 		return SS_OK;
 	}
-	if (!t->cmds || (t->bare && (*at == argc || argv[*at][0] == '-'))) {
+	if (!t->cmds || (t->bare && (*at == argc || argv[*at][0] == '-' ||
+				     (t->bare->more_operands && !find_cmd(t, argv[*at]))))) {
 		*c = t->bare;
 		*at = 0;
 		return SS_OK;
@@ -243,7 +244,7 @@ static int check_whole(const ss_tool *t, const ss_cmd *c, const unsigned *seen, 
 	char subj[80];
 	size_t i = 0, j = 0;
 
-	if (nops > want)
+	if (nops > want && !c->more_operands)
 		return ss_err_set(err, SS_EUSAGE, "unexpected argument '%.200s'", operands[want]);
 	if (nops < want)
 		return ss_err_set(err, SS_EUSAGE, "%sneeds %s", subject(c, subj, sizeof subj),

@@ -17,7 +17,8 @@
  * options marked SS_OPT_GLOBAL (--state, --tcti, -v) may come before the
  * command name as well as after it, spelled out (no clusters).  A tool
  * with a form without a command (ss-derive-key) takes that form when the
- * first argument after the global options starts with '-'. */
+ * first argument after the global options starts with '-' (or, when that
+ * form takes operands, is not a command: ss-collision-check FILE). */
 #ifndef SS_OPT_H
 #define SS_OPT_H
 
@@ -63,6 +64,10 @@ typedef struct ss_cmd {
 	const char *help;      /* one line */
 	const char *example;   /* one whole command line */
 	const char *operands;  /* names of the operands it needs ("AK_NAME"); NULL: none */
+	/* Any number of operands after those (ss-collision-check FILE ...).
+	 * A bare form that takes them is also chosen when the first word after
+	 * the global options is not one of the tool's commands. */
+	bool more_operands;
 	int opts[SS_CMD_OPTS]; /* keys of the options it takes, in its --help order */
 	/* Keys of those it needs, checked in this order after the command
 	 * line is read: "prog: challenge: needs --key". */

@@ -70,6 +70,13 @@ static const ss_cmd bare = {
 };
 
 static const ss_tool optional_tool = { "t", "a test tool", opts, cmds, &bare, record };
+
+/* A bare form that takes files (ss-collision-check FILE ...). */
+static const ss_cmd bare_files = {
+	.run = run, .synopsis = "[--kind KIND] [FILE ...]", .example = "t a.jsonl",
+	.opts = { OPT_KIND, OPT_VERBOSE }, .more_operands = true,
+};
+static const ss_tool operand_tool = { "t", "a test tool", opts, cmds, &bare_files, record };
 static const ss_tool required_tool = { "t", "a test tool", opts, cmds, NULL, record };
 
 static int parse(const ss_tool *t, int argc, char **argv, const ss_cmd **cmd, struct seen *s,
@@ -288,6 +295,50 @@ TEST(a_command_help_is_its_synopsis_options_and_example)
 	free(buf);
 }
 
+struct operand_list {
+	struct seen s;
+	const char *ops[4];
+	int nops;
+};
+
+static int record_operands(void *args, int key, const char *arg, ss_err *err)
+{
+	struct operand_list *l = args;
+
+	if (key == SS_OPERAND && l->nops < 4)
+		l->ops[l->nops++] = arg;
+	return record(&l->s, key, arg, err);
+}
+
+TEST(operands_first_begin_the_form_without_command)
+{
+	static const ss_tool t = { "t", "a test tool", opts, cmds, &bare_files, record_operands };
+	char *argv[] = { "t", "a.jsonl", "-v", "b.jsonl", NULL };
+	struct operand_list l;
+	const ss_cmd *cmd = NULL;
+	ss_err err = { 0 };
+
+	memset(&l, 0, sizeof l);
+	CHECK(ss_opt_parse(&t, 4, argv, &l, &cmd, &err) == SS_OK);
+	CHECK(cmd == &bare_files);
+	CHECK(l.s.verbose == 1);
+	CHECK(l.nops == 2);
+	CHECK_STR(l.ops[0], "a.jsonl");
+	CHECK_STR(l.ops[1], "b.jsonl");
+}
+
+TEST(operands_tool_still_knows_its_commands)
+{
+	char *argv[] = { "t", "init", "--handle", "1", NULL };
+	const ss_cmd *cmd;
+	struct seen s;
+	ss_err err = { 0 };
+
+	CHECK(parse(&operand_tool, 4, argv, &cmd, &s, &err) == SS_OK);
+	CHECK(cmd == &cmds[0]);
+	CHECK(s.handle == 1);
+}
+
 int main(void)
 {
 	RUN(optional_command_form_without_command);
@@ -304,5 +355,7 @@ int main(void)
 	RUN(global_options_before_the_optional_command);
 	RUN(one_secret_from_a_file_or_a_descriptor);
 	RUN(a_command_help_is_its_synopsis_options_and_example);
+	RUN(operands_first_begin_the_form_without_command);
+	RUN(operands_tool_still_knows_its_commands);
 	return unit_done();
 }
