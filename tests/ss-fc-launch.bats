@@ -369,3 +369,28 @@ yaml_to_json() {
 	[ -S "$sock" ]
 	[ "$(stat -c %a "$STATE/run")" = 700 ]
 }
+
+@test "the session, its key and the launch's telemetry, as the tools write them, pass ss-collision-check" {
+	run --separate-stderr fcl_direct
+	assert_success
+	echo "$output" >events.jsonl
+	# A launch refused before the session's signature was checked: its
+	# event vouches for no binding, and is no violation either.
+	local good=$SESSION
+	session_for --after-signing 'runner_id="runner-2"'
+	run --separate-stderr fcl_direct
+	[ "$status" -eq 1 ]
+	echo "$output" >>events.jsonl
+	[ "$(tail -1 events.jsonl | jq -r '.type + " " + (.data.session_binding_hash | tostring)')" = \
+		"ss.telemetry.v1.denied null" ]
+	cat "$good" "$KEY" events.jsonl >fleet.jsonl
+	run --separate-stderr ss-collision-check fleet.jsonl
+	assert_success
+	[ "$(jq -c '[.records, .violations, .passed]' <<<"$output")" = "[4,0,true]" ]
+	# The same launch claimed by another tenant is caught at its line.
+	jq -c '.data.tenant_id = "tenant-b"' events.jsonl | head -1 >>fleet.jsonl
+	run --separate-stderr ss-collision-check fleet.jsonl
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '[.by_kind.binding_cross_tenant, .examples[0].kind, .examples[0].second.line]' <<<"$output")" = \
+		'[1,"binding_cross_tenant",5]' ]
+}
