@@ -18,10 +18,6 @@
 #define SS_ESCAPE_CUT 256
 #define SS_ESCAPE_ALL ((size_t)-1)
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one
- * (overlong forms, surrogates and values past U+10FFFF are not). */
-size_t ss_utf8_seq(const unsigned char *p, size_t avail);
-
 /* Escape n bytes of s into out (NUL-terminated, never more than outlen
  * bytes with the NUL), taking at most cut bytes of s (SS_ESCAPE_ALL: no
  * cut).  Returns the length written. */
