@@ -387,7 +387,7 @@ static int load_runner_identity(ss_store *st, ss_identity *id, ss_err *err)
 	int rc = ss_runner_identity_get(st, id, &found, err);
 
 	if (!rc && !found)
-		rc = ss_err_set(err, SS_ETPM,
+		rc = ss_err_set(err, SS_EINPUT,
 				"no enrolled identity in '%s' (run 'ss-tpm-identity enroll' with this "
 				"state directory)", st->dir);
 	return rc;

@@ -309,7 +309,7 @@ static int run_show(void *args, ss_err *err)
 	    (rc = ss_runner_identity_get(&st, &rec, &found, err)))
 		goto out_store;
 	if (!found) {
-		rc = ss_err_set(err, SS_ETPM, "nothing enrolled: no identity in '%s' (run "
+		rc = ss_err_set(err, SS_EINPUT, "nothing enrolled: no identity in '%s' (run "
 				"'ss-tpm-identity enroll' first)", st.dir);
 		goto out_store;
 	}

@@ -401,10 +401,10 @@ revoke revoked"
 	assert_success
 }
 
-@test "respond without an enrolled identity in its state: exit 4" {
+@test "respond without an enrolled identity in its state: exit 3" {
 	hs_challenge
 	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/empty" <"$T/ch.json"
-	assert_failure_exact 4 "ss-attest-handshake: no enrolled identity in '$T/empty' (run 'ss-tpm-identity enroll' with this state directory)"
+	assert_failure_exact 3 "ss-attest-handshake: no enrolled identity in '$T/empty' (run 'ss-tpm-identity enroll' with this state directory)"
 }
 
 @test "the archive is enough to verify a session again offline (independent recomputation)" {

@@ -276,7 +276,8 @@ q3 true valid"
 	assert_equal "$stderr" ""
 	[ "$(jq -r .id <<<"$output")" = q ]
 	# Invalid quotes among those read change nothing: the reader wanted one line.
-	{ batch_line q1; for i in $(seq 3000); do batch_line "x$i" "$(printf '%064d' 0)"; done; } >"$T/bad.jsonl"
+	bad=$(batch_line x "$(printf '%064d' 0)")
+	{ batch_line q1; yes "$bad" | head -n 3000; } >"$T/bad.jsonl"
 	run --separate-stderr bash -c 'set -o pipefail; ss-attest-handshake verify-quote --batch <"$1" | head -1' _ "$T/bad.jsonl"
 	assert_success
 	assert_equal "$stderr" ""

@@ -93,9 +93,9 @@ sys.stdout.buffer.write(base64.b64decode(json.load(open("id.json"))["ak"]["publi
 	[ "$output" = "$(cat enrolled.json)" ]
 }
 
-@test "show before enroll: exit 4, nothing enrolled" {
+@test "show before enroll: exit 3, nothing enrolled (issue 9: not a TPM error)" {
 	run --separate-stderr ss-tpm-identity show
-	assert_failure_exact 4 "ss-tpm-identity: nothing enrolled: no identity in '$SS_STATE_DIR' (run 'ss-tpm-identity enroll' first)"
+	assert_failure_exact 3 "ss-tpm-identity: nothing enrolled: no identity in '$SS_STATE_DIR' (run 'ss-tpm-identity enroll' first)"
 }
 
 @test "show after the AK was evicted: exit 4" {
