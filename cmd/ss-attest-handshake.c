@@ -372,12 +372,15 @@ static int run_revoke(void *args, ss_err *err)
 	return rc;
 }
 
-/* The one stderr line of a denied session: its reason code. */
+/* The one stderr line of a denied session: its reason code and the
+ * detail it carries, the same words and values. */
 static void session_denial(const cJSON *session, ss_err *err)
 {
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(session, "reason");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(session, "detail");
 
-	ss_err_set(err, SS_REFUSED, "denied: %s", cJSON_IsString(r) ? r->valuestring : "?");
+	ss_err_set(err, SS_REFUSED, "denied: %s: %.900s", cJSON_IsString(r) ? r->valuestring : "?",
+		   cJSON_IsString(d) ? d->valuestring : "?");
 }
 
 /* The runner's identity, kept by `ss-tpm-identity enroll` in this state. */
@@ -463,8 +466,6 @@ static int run_verify(void *args, ss_err *err)
 	}
 	if (verdict != SS_OK && verdict != SS_REFUSED) {
 		rc = verdict;
-		if (rc == SS_EINPUT)
-			ss_err_prefix(err, "evidence");
 		goto out;
 	}
 	if ((rc = ss_json_print_line(session, err)))

@@ -9,7 +9,7 @@
 
 struct qv {
 	const char *reason;
-	char detail[320];
+	char detail[1024];
 	bool authentic;        /* the attest's signature verified */
 	bool have_values;
 	ss_quote_blobs q;
@@ -20,7 +20,7 @@ struct qv {
 static int invalid(struct qv *v, const char *reason, const char *detail)
 {
 	v->reason = reason;
-	snprintf(v->detail, sizeof v->detail, "%.300s", detail);
+	snprintf(v->detail, sizeof v->detail, "%s", detail);
 	return SS_REFUSED;
 }
 
@@ -44,8 +44,9 @@ static int policy_checks(const ss_policy *p, struct qv *v)
 				return invalid(v, SS_R_POLICY, d);
 			}
 			if (!ss_policy_allows(p, i, v->values[i])) {
-				snprintf(d, sizeof d, "PCR %u has a value the policy does not allow", i);
-				return invalid(v, SS_R_POLICY, d);
+				char pd[1024];
+				ss_policy_pcr_detail(p, i, v->values[i], pd, sizeof pd);
+				return invalid(v, SS_R_POLICY, pd);
 			}
 		}
 	}

@@ -71,8 +71,10 @@ typedef struct ss_hs_verifier {
  * session secret is in secret_out; SS_REFUSED: denied.  Either way *session
  * is the signed ss.session.v1, the challenge is consumed and the decision
  * archived and in the audit log, all durable before it returns.  Other
- * codes: the evidence could not be judged (e.g. SS_EINPUT for a document
- * that is not an ss.evidence.v1), or a write failed. */
+ * codes: the evidence could not be judged (e.g. SS_EINPUT "evidence: ..."
+ * for a document that is not an ss.evidence.v1, or SS_EINPUT "--key: ..."
+ * naming both key ids when the pending challenge was issued under another
+ * key than v->cp: then nothing is consumed), or a write failed. */
 int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,
 		 ss_err *err);
 
