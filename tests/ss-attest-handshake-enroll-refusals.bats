@@ -65,10 +65,10 @@ other_ca() {
 	assert_failure_exact 1 "ss-attest-handshake: EK certificate: certifies another key than the identity's EK"
 }
 
-@test "an identity without an EK certificate is refused" {
+@test "an identity without an EK certificate is refused, naming the remedy (issue 9)" {
 	rm "$T/kit/ek-cert.pem"
 	challenge_with "$T/kit"
-	assert_failure_exact 1 "ss-attest-handshake: EK certificate: the identity has none (ek.certificate_pem is null)"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: the identity has none (ek.certificate_pem is null); put the TPM vendor's EK certificate in the runner's TPM NV (a swtpm: swtpm_setup --create-ek-cert), run 'ss-tpm-identity enroll' there again and send the new identity"
 }
 
 @test "the EK template comes from the NV index, and must fit the certified key and the claimed algorithm" {
