@@ -75,16 +75,22 @@ other_ca() {
 	rm "$T/kit/nv_index"
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: EK certificate: no NV index (ek.nv_index is null), so no EK template"
-	echo 0x1c00099 >"$T/kit/nv_index"
+	echo 0x01c00099 >"$T/kit/nv_index"
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: EK certificate: NV index 0x01c00099 is not a TCG EK certificate index"
-	echo 0x1c0000a >"$T/kit/nv_index"
+	echo 0x01c0000a >"$T/kit/nv_index"
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: EK certificate: holds an rsa-2048 key, template L-2 is for ecc-p256"
-	echo 0x1c00002 >"$T/kit/nv_index"
+	echo 0x01c00002 >"$T/kit/nv_index"
 	echo ecc-p384 >"$T/kit/ek_alg"
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: EK: the identity says 'ecc-p384', the certificate holds an rsa-2048 key"
+}
+
+@test "an NV index in another form than 0x and 8 hex digits is invalid input (issue 9)" {
+	echo 0x1c00002 >"$T/kit/nv_index"
+	challenge_with "$T/kit"
+	assert_failure_exact 3 "ss-attest-handshake: identity '$T/kit.json': member 'ek.nv_index' is not a TPM handle (0x and 8 lowercase hex digits)"
 }
 
 # ek_cert_with KIT EXTENSIONS...: replace the kit's EK certificate by one for

@@ -26,7 +26,7 @@ cert_pem_of_nv() {
 	echo "$output" >id.json
 	validate_schema ss.identity.v1 id.json
 	[ "$(json_get id.json ek handle)" = 0x81010001 ]
-	[ "$(json_get id.json ek nv_index)" = 0x1c00002 ]
+	[ "$(json_get id.json ek nv_index)" = 0x01c00002 ]
 	cert_pem_of_nv 0x01c00002 >nv.pem
 	json_get id.json ek certificate_pem >doc.pem
 	cmp nv.pem doc.pem
@@ -48,7 +48,7 @@ cert_pem_of_nv() {
 	validate_schema ss.identity.v1 id.json
 	[ "$(json_get id.json ek handle)" = 0x81010016 ]
 	[ "$(json_get id.json ek alg)" = ecc-p384 ]
-	[ "$(json_get id.json ek nv_index)" = 0x1c00016 ]
+	[ "$(json_get id.json ek nv_index)" = 0x01c00016 ]
 	cert_pem_of_nv 0x01c00016 >nv.pem
 	json_get id.json ek certificate_pem >doc.pem
 	cmp nv.pem doc.pem
@@ -112,7 +112,7 @@ cert_pem_of_nv() {
 	assert_success
 	echo "$output" >id.json
 	[ "$(json_get id.json ek handle)" = 0x81010016 ]
-	[ "$(json_get id.json ek nv_index)" = 0x1c00016 ]
+	[ "$(json_get id.json ek nv_index)" = 0x01c00016 ]
 	cert_pem_of_nv 0x01c00016 >nv.pem
 	json_get id.json ek certificate_pem >doc.pem
 	cmp nv.pem doc.pem

@@ -20,7 +20,7 @@ teardown() { assert_tpm_clean; }
 	[ "$(json_get id.json runner_id)" = runner-1 ]
 	[ "$(json_get id.json ek alg)" = rsa-2048 ]
 	[ "$(json_get id.json ek handle)" = 0x81010001 ]
-	[ "$(json_get id.json ek nv_index)" = 0x1c00002 ]
+	[ "$(json_get id.json ek nv_index)" = 0x01c00002 ]
 	[ "$(json_get id.json ak alg)" = ecc-p256 ]
 	[ "$(json_get id.json ak handle)" = 0x8100a001 ]
 	[ "$(json_get id.json tpm manufacturer)" = IBM ]

@@ -7,7 +7,7 @@
  *                    -- session -->      ss_hs_finish (checks the signature and
  *                                          key confirmation, same secret)
  *
- * Bindings (ss(7), BINDINGS AND KEYS):
+ * Bindings (ss-toolkit(7), BINDINGS AND KEYS):
  *   extraData   = SHA-256("ss-attest v1" || 0x00 || JCS(challenge) || runner eph)
  *   binding     = SHA-256("ss-session v1" || 0x00 || JCS(challenge) || JCS(evidence))
  *   shared      = X25519(cp eph, runner eph)
