@@ -4,7 +4,8 @@
 #   make check         lint + C unit tests + bats suites; last line "N passed, N failed"
 #   make check SAN=1   the same under ASan+UBSan (objects in build/san/)
 #   make check TSAN=1  the batch suites under ThreadSanitizer (objects in build/tsan/)
-#   make lint          the layering check of libss (common/LAYERS)
+#   make lint          the layering check of libss (common/LAYERS) and mandoc's
+#                      lint of every man page (any warning fails)
 #   make install       PREFIX=/usr/local DESTDIR=  binaries, man pages, completions
 #   make uninstall | bench | clean
 #
@@ -88,13 +89,16 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libss.a
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
 
-# Build dependencies: installed by scripts/bootstrap when pkg-config cannot find them.
+# Build dependencies: installed by scripts/bootstrap when pkg-config cannot find
+# them (or mandoc, for make lint, is missing).
 deps:
-	@pkg-config --exists $(PKGS) || scripts/bootstrap
+	@{ pkg-config --exists $(PKGS) && command -v mandoc >/dev/null; } || scripts/bootstrap
 
-# Static checks of the tree: libss's layering (common/LAYERS).
-lint:
+# Static checks of the tree: libss's layering (common/LAYERS), and the man
+# pages through mandoc -T lint.
+lint: deps
 	@scripts/check-layers
+	@scripts/check-man
 
 # With TSAN=1, scripts/check-tsan runs the suites that start threads and
 # fails on any ThreadSanitizer report.
@@ -130,7 +134,7 @@ uninstall:
 	    rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
 	          $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
 	done
-	rm -f $(DESTDIR)$(MANDIR)/man7/ss.7
+	rm -f $(DESTDIR)$(MANDIR)/man7/ss-toolkit.7
 
 clean:
 	rm -rf build

@@ -11,6 +11,7 @@
 
 #include "ss/credential.h"
 #include "ss/crypto.h"
+#include "ss/enc.h"
 #include "ss/enroll.h"
 #include "ss/err.h"
 #include "ss/execution.h"
@@ -21,6 +22,7 @@
 #include "ss/opt.h"
 #include "ss/pcr_select.h"
 #include "ss/prog.h"
+#include "ss/quote.h"
 #include "ss/batch.h"
 #include "ss/policy.h"
 #include "ss/quote_batch.h"
@@ -44,7 +46,7 @@ enum {
 	OPT_KEY = SS_OPT_FIRST, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE,
 	OPT_EXECUTION, OPT_PCRS, OPT_POLICY, OPT_SECRET_OUT, OPT_TCTI, OPT_ALLOW_SIMULATOR,
 	OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_GRACE,
-	OPT_VERBOSE = 'v',
+	OPT_ENROLLMENT, OPT_VERBOSE = 'v',
 };
 
 static ss_cmd_fn run_enroll_challenge, run_enroll_verify, run_enrollments, run_revoke,
@@ -71,8 +73,10 @@ static const ss_opt opts[] = {
 	{ "ak-pub", OPT_AK_PUB, "FILE", "the AK's TPM2B_PUBLIC, as tpm2_createak -u writes it" },
 	{ "attest", OPT_ATTEST, "FILE", "the quote's TPMS_ATTEST (tpm2_quote -m)" },
 	{ "sig", OPT_SIG, "FILE", "the quote's TPMT_SIGNATURE (tpm2_quote -s)" },
+	{ "enrollment", OPT_ENROLLMENT, "FILE",
+	  "an ss.enrollment.v1 record: the AK it enrolled judges the quote" },
 	{ "qualifying-data", OPT_QDATA, "HEX",
-	  "the qualifying data the quote must carry (tpm2_quote -q)" },
+	  "the qualifying data the quote must carry (tpm2_quote -q); '' for none (not fresh)" },
 	{ "batch", OPT_BATCH, NULL, "JSONL of quotes on standard input, one verdict per line out" },
 	{ "jobs", OPT_JOBS, "N", "threads for --batch (default: the CPUs it may run on)" },
 	{ "grace", OPT_GRACE, "SECONDS", "keep records this long past their expiry (default 3600)" },
@@ -150,14 +154,15 @@ static const ss_cmd cmds[] = {
 	  .needs = { OPT_PCRS } },
 	{ .name = "verify-quote", .run = run_verify_quote,
 	  .synopsis = "--ak-pub AK.pub --attest Q.msg --sig Q.sig [--pcrs Q.pcrs] "
-		      "--qualifying-data HEX [--policy P.yaml] | --batch [--jobs N] "
-		      "[--policy P.yaml]",
-	  .help = "a verdict on a quote alone, from tpm2-tools artifacts",
-	  .example = "ss-attest-handshake verify-quote --ak-pub ak.pub --attest q.msg --sig q.sig "
-		     "--pcrs q.pcrs --qualifying-data 1234",
-	  .opts = { OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_PCRS, OPT_QDATA, OPT_POLICY, OPT_BATCH,
-		    OPT_JOBS },
-	  .needs = { OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_QDATA },
+		      "--qualifying-data HEX [--policy P.yaml] | {--identity ID.json | "
+		      "--enrollment ENR.json | --ak-pub AK.pub} --qualifying-data HEX "
+		      "[--policy P.yaml] < QUOTE.json | --batch [--jobs N] [--policy P.yaml]",
+	  .help = "a verdict on a quote alone: tpm2-tools artifacts, or an ss.quote.v1 on stdin",
+	  .example = "ss-attest-handshake verify-quote --identity identity.json "
+		     "--qualifying-data c0ffee < quote.json",
+	  .opts = { OPT_AK_PUB, OPT_IDENTITY, OPT_ENROLLMENT, OPT_ATTEST, OPT_SIG, OPT_PCRS,
+		    OPT_QDATA, OPT_POLICY, OPT_BATCH, OPT_JOBS },
+	  .needs = { OPT_QDATA },
 	  .unless = OPT_BATCH },
 	{ .name = "gc", .run = run_gc,
 	  .synopsis = "[--grace SECONDS] [--state DIR]",
@@ -182,7 +187,7 @@ struct args {
 	int ncp_pub;
 	uint64_t ttl;
 	const char *execution, *pcrs, *policy, *secret_out, *tcti;
-	const char *ak_pub, *attest, *sig, *qdata;
+	const char *ak_pub, *attest, *sig, *qdata, *enrollment;
 	bool allow_simulator, batch, verbose;
 	uint64_t jobs;
 	uint64_t grace;
@@ -210,6 +215,7 @@ static int set_option(void *args, int key, const char *arg, ss_err *err)
 	case OPT_ATTEST: a->attest = arg; break;
 	case OPT_SIG: a->sig = arg; break;
 	case OPT_QDATA: a->qdata = arg; break;
+	case OPT_ENROLLMENT: a->enrollment = arg; break;
 	case OPT_BATCH: a->batch = true; break;
 	case OPT_VERBOSE: a->verbose = true; break;
 	case OPT_JOBS: return ss_opt_u64("--jobs", arg, 1, SS_BATCH_MAX_JOBS, &a->jobs, err);
@@ -372,12 +378,15 @@ static int run_revoke(void *args, ss_err *err)
 	return rc;
 }
 
-/* The one stderr line of a denied session: its reason code. */
+/* The one stderr line of a denied session: its reason code and the
+ * detail it carries, the same words and values. */
 static void session_denial(const cJSON *session, ss_err *err)
 {
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(session, "reason");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(session, "detail");
 
-	ss_err_set(err, SS_REFUSED, "denied: %s", cJSON_IsString(r) ? r->valuestring : "?");
+	ss_err_set(err, SS_REFUSED, "denied: %s: %.900s", cJSON_IsString(r) ? r->valuestring : "?",
+		   cJSON_IsString(d) ? d->valuestring : "?");
 }
 
 /* The runner's identity, kept by `ss-tpm-identity enroll` in this state. */
@@ -387,7 +396,7 @@ static int load_runner_identity(ss_store *st, ss_identity *id, ss_err *err)
 	int rc = ss_runner_identity_get(st, id, &found, err);
 
 	if (!rc && !found)
-		rc = ss_err_set(err, SS_ETPM,
+		rc = ss_err_set(err, SS_EINPUT,
 				"no enrolled identity in '%s' (run 'ss-tpm-identity enroll' with this "
 				"state directory)", st->dir);
 	return rc;
@@ -463,8 +472,6 @@ static int run_verify(void *args, ss_err *err)
 	}
 	if (verdict != SS_OK && verdict != SS_REFUSED) {
 		rc = verdict;
-		if (rc == SS_EINPUT)
-			ss_err_prefix(err, "evidence");
 		goto out;
 	}
 	if ((rc = ss_json_print_line(session, err)))
@@ -577,6 +584,126 @@ static int read_binary(const char *path, const char *opt, ss_buf *out, ss_err *e
 	return rc;
 }
 
+/* --qualifying-data: hex, or '' for a quote taken without a nonce. */
+static int qualifying_data(const char *arg, uint8_t *out, size_t *len, ss_err *err)
+{
+	*len = 0;
+	return *arg ? ss_opt_hex("--qualifying-data", arg, out, SS_QUALIFYING_DATA_MAX, len, err)
+		    : SS_OK;
+}
+
+/* Print a verdict; SS_REFUSED with its reason when the quote is not valid. */
+static int print_verdict(cJSON *verdict, int v, ss_err *err)
+{
+	int rc = ss_json_print_line(verdict, err);
+
+	if (rc)
+		return rc;
+	if (v == SS_REFUSED)
+		return ss_err_set(err, SS_REFUSED, "quote is not valid: %s",
+				  cJSON_GetObjectItemCaseSensitive(verdict, "reason")->valuestring);
+	return v;
+}
+
+/* The AK for a quote read as a document: its TPM2B_PUBLIC from exactly one
+ * of --ak-pub, --identity (ak.public_area_b64) and --enrollment
+ * (ak_public_area_b64). */
+static int quote_ak(const struct args *a, TPM2B_PUBLIC *pub, char *from, size_t fromlen,
+		    ss_err *err)
+{
+	ss_buf b = SS_BUF_INIT;
+	cJSON *doc = NULL;
+	int rc, n = !!a->ak_pub + !!a->identity + !!a->enrollment;
+
+	if (n != 1)
+		return ss_err_set(err, SS_EUSAGE, "verify-quote: a quote on standard input needs "
+				  "the AK from one of --ak-pub, --identity and --enrollment");
+	if (a->pcrs)
+		return ss_err_set(err, SS_EUSAGE, "verify-quote: --pcrs goes with --attest: a "
+				  "quote on standard input carries its PCR values");
+	if (a->ak_pub) {
+		snprintf(from, fromlen, "--ak-pub '%s'", a->ak_pub);
+		if (!(rc = read_binary(a->ak_pub, "--ak-pub", &b, err)) &&
+		    (rc = ss_tpm2b_public_parse(b.data, b.len, pub, err)))
+			ss_err_prefix(err, "%s", from);
+	} else if (a->identity) {
+		ss_identity id = { 0 };
+		snprintf(from, fromlen, "identity '%s'", a->identity);
+		if (!(rc = read_document(a->identity, from, &doc, err))) {
+			if ((rc = ss_identity_parse(doc, &id, err)))
+				ss_err_prefix(err, "%s", from);
+			else
+				*pub = id.ak.pub;
+			ss_identity_free(&id);
+		}
+	} else {
+		ss_enrollment e;
+		snprintf(from, fromlen, "enrollment '%s'", a->enrollment);
+		if (!(rc = read_document(a->enrollment, from, &doc, err))) {
+			if ((rc = ss_enrollment_parse(doc, &e, err)))
+				ss_err_prefix(err, "%s", from);
+			else
+				*pub = e.ak_pub;
+		}
+	}
+	cJSON_Delete(doc);
+	ss_buf_free(&b);
+	return rc;
+}
+
+/* verify-quote < QUOTE.json: an ss.quote.v1 (ss-tpm-identity quote), its
+ * PCR values checked against the quote's digest. */
+static int run_verify_quote_doc(const struct args *a, const ss_policy *policy, ss_err *err)
+{
+	uint8_t qdata[SS_QUALIFYING_DATA_MAX], name[SS_TPM_NAME_MAX];
+	char from[4200], qhex[2 * SS_TPM_NAME_MAX + 1], khex[2 * SS_TPM_NAME_MAX + 1];
+	size_t qlen = 0, name_len = 0;
+	TPM2B_PUBLIC pub;
+	ss_ak_key ak = { 0 };
+	ss_quote q;
+	bool have_q = false;
+	cJSON *doc = NULL, *verdict = NULL;
+	int rc, v;
+
+	memset(&pub, 0, sizeof pub);
+	if ((rc = qualifying_data(a->qdata, qdata, &qlen, err)) ||
+	    (rc = quote_ak(a, &pub, from, sizeof from, err)) ||
+	    (rc = read_document("-", "quote", &doc, err)))
+		goto out;
+	if ((rc = ss_quote_parse(doc, "", true, &q, err))) {
+		ss_err_prefix(err, "quote");
+		goto out;
+	}
+	have_q = true;
+	if ((rc = ss_tpm_public_name(&pub.publicArea, name, &name_len, err)) ||
+	    (rc = ss_ak_key_init(&ak, &pub.publicArea, err))) {
+		ss_err_prefix(err, "%s", from);
+		goto out;
+	}
+	/* The quote names its AK: another one's key cannot be meant. */
+	if (q.ak_name_len != name_len || memcmp(q.ak_name, name, name_len) != 0) {
+		ss_hex_encode(q.ak_name, q.ak_name_len, qhex);
+		ss_hex_encode(name, name_len, khex);
+		rc = ss_err_set(err, SS_EINPUT, "quote: ak_name %s is not the AK of %s (%s)", qhex,
+				from, khex);
+		goto out;
+	}
+	{
+		ss_qv_input in = { &ak, name, name_len, q.attest.data, q.attest.len, q.sig.data,
+				   q.sig.len, NULL, 0, qdata, qlen, policy, a->policy != NULL, NULL,
+				   &q.sel, (const uint8_t(*)[SS_MAX_DIGEST])q.pcr };
+		v = ss_qverdict_make(&in, &verdict, err);
+	}
+	rc = v == SS_OK || v == SS_REFUSED ? print_verdict(verdict, v, err) : v;
+out:
+	cJSON_Delete(verdict);
+	ss_ak_key_free(&ak);
+	if (have_q)
+		ss_quote_free(&q);
+	cJSON_Delete(doc);
+	return rc;
+}
+
 static int run_verify_quote_one(const struct args *a, const ss_policy *policy, ss_err *err)
 {
 	ss_buf akb = SS_BUF_INIT, attest = SS_BUF_INIT, sig = SS_BUF_INIT, pcrs = SS_BUF_INIT;
@@ -587,7 +714,14 @@ static int run_verify_quote_one(const struct args *a, const ss_policy *policy, s
 	cJSON *verdict = NULL;
 	int rc, v;
 
-	if ((rc = ss_opt_hex("--qualifying-data", a->qdata, qdata, sizeof qdata, &qlen, err)) ||
+	/* tpm2-tools artifacts: the three files go together. */
+	if (!a->ak_pub || !a->attest || !a->sig)
+		return ss_err_set(err, SS_EUSAGE, "verify-quote: needs --%s",
+				  !a->ak_pub ? "ak-pub" : !a->attest ? "attest" : "sig");
+	if (a->identity || a->enrollment)
+		return ss_err_set(err, SS_EUSAGE, "verify-quote: --attest and --sig take the AK "
+				  "from --ak-pub (a TPM2B_PUBLIC), not --identity or --enrollment");
+	if ((rc = qualifying_data(a->qdata, qdata, &qlen, err)) ||
 	    (rc = read_binary(a->ak_pub, "--ak-pub", &akb, err)) ||
 	    (rc = read_binary(a->attest, "--attest", &attest, err)) ||
 	    (rc = read_binary(a->sig, "--sig", &sig, err)) ||
@@ -611,16 +745,7 @@ static int run_verify_quote_one(const struct args *a, const ss_policy *policy, s
 				   a->policy != NULL, NULL };
 		v = ss_qverdict_make(&in, &verdict, err);
 	}
-	if (v != SS_OK && v != SS_REFUSED) {
-		rc = v;
-		goto out;
-	}
-	if ((rc = ss_json_print_line(verdict, err)))
-		goto out;
-	rc = v;
-	if (v == SS_REFUSED)
-		ss_err_set(err, SS_REFUSED, "quote is not valid: %s",
-			   cJSON_GetObjectItemCaseSensitive(verdict, "reason")->valuestring);
+	rc = v == SS_OK || v == SS_REFUSED ? print_verdict(verdict, v, err) : v;
 out:
 	cJSON_Delete(verdict);
 	ss_ak_key_free(&ak);
@@ -641,7 +766,8 @@ static int run_verify_quote_batch(const struct args *a, const ss_policy *policy,
 	ss_lines in;
 	int rc;
 
-	if (a->ak_pub || a->attest || a->sig || a->pcrs || a->qdata)
+	if (a->ak_pub || a->attest || a->sig || a->pcrs || a->qdata || a->identity ||
+	    a->enrollment)
 		return ss_err_set(err, SS_EUSAGE,
 				  "--batch reads every quote from standard input: no --ak-pub, "
 				  "--attest, --sig, --pcrs or --qualifying-data");
@@ -653,7 +779,9 @@ static int run_verify_quote_batch(const struct args *a, const ss_policy *policy,
 	ss_lines_free(&in);
 	for (int i = 0; i < b.jobs; i++)
 		ss_qbatch_worker_free(workers[i]);
-	if (!rc && stats.refused)
+	/* A reader that stopped early wanted no more verdicts: the count of
+	 * those it did not read means nothing to it. */
+	if (!rc && stats.refused && !ss_stdout_gone())
 		rc = ss_err_set(err, SS_REFUSED, "%llu of %llu quotes are not valid", stats.refused,
 				stats.lines);
 	return rc;
@@ -669,7 +797,8 @@ static int run_verify_quote(void *args, ss_err *err)
 	if (a->policy && (rc = ss_policy_load(a->policy, &policy, err)))
 		return rc;
 	rc = a->batch ? run_verify_quote_batch(a, &policy, err)
-		      : run_verify_quote_one(a, &policy, err);
+	     : a->attest || a->sig ? run_verify_quote_one(a, &policy, err)
+			 : run_verify_quote_doc(a, &policy, err);
 	ss_policy_free(&policy);
 	return rc;
 }

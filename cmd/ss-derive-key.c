@@ -79,7 +79,7 @@ static const ss_cmd derive = {
 		    "                     --root-fd N | --root-tpm HANDLE] [--kind KIND] [--purpose NAME]\n"
 		    "                     [--secret-out FILE | --secret-fd N | --batch [--secret-dir DIR]]\n"
 		    "                     < EXEC.json",
-	.example = "ss-derive-key --session session.json --cp-pub cp.pem --session-secret "
+	.example = "ss-derive-key --session session.json --cp-pub cp.pub --session-secret "
 		   "session.key --secret-out exec.pem < exec.json > exec.key.json",
 	.opts = { OPT_SESSION, OPT_CP_PUB, OPT_SESSION_SECRET, OPT_ROOT_SECRET, OPT_ROOT_FD,
 		  OPT_ROOT_TPM, OPT_KIND, OPT_PURPOSE, OPT_SECRET_OUT, OPT_SECRET_FD, OPT_BATCH,

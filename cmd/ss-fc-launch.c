@@ -3,6 +3,7 @@
  * what happened as signed CloudEvents telemetry (ss/telemetry.h);
  * verify-telemetry checks such a stream.  The plan of the launch is in
  * ss/api_plan.h, its execution in ss/vmm.h. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -241,8 +242,11 @@ static int run_launch(void *args, ss_err *err)
 		emit(&r, SS_EVENT_FAILED, NULL, err->msg, NULL, &event_err);
 		goto out;
 	}
-	/* A VMM whose launch cannot be reported is not left running. */
-	if ((rc = emit(&r, SS_EVENT_LAUNCHED, NULL, NULL, NULL, err))) {
+	/* A VMM whose launch cannot be reported is not left running: here a
+	 * reader that has gone is a failure, unlike for every other output. */
+	if (!(rc = emit(&r, SS_EVENT_LAUNCHED, NULL, NULL, NULL, err)) && ss_stdout_gone())
+		rc = ss_err_set(err, SS_EIO, "standard output: write: %s", strerror(EPIPE));
+	if (rc) {
 		ss_vmm_abort(&r.vmm);
 		goto out;
 	}

@@ -37,6 +37,11 @@
 
 #define AUTH_MAX 64 /* a TPM2B_AUTH */
 
+#define NO_EK_CERT_WARNING \
+	"the TPM holds no EK certificate: a control plane refuses to enroll this runner until " \
+	"the TPM vendor's EK certificate is in its NV (a swtpm: swtpm_setup --create-ek-cert) " \
+	"and enroll runs again"
+
 /* An AK may be persisted anywhere the owner controls, except the range
  * TCG reserves for EKs: --force must never be able to aim at an EK. */
 #define AK_HANDLE_FIRST SS_TPM_PERSISTENT_FIRST
@@ -288,6 +293,10 @@ static int run_enroll(void *args, ss_err *err)
 		note(a, "%s AK 0x%08x", what.ak == SS_AK_CREATED ? "created" : "replaced",
 		     what.ak_handle);
 	if (!rc) {
+		/* The identity is printed (the TPM is set up), but it cannot be
+		 * enrolled anywhere yet: say so now rather than at the control plane. */
+		if (!id.ek.certificate_pem.len)
+			ss_warn("%s", NO_EK_CERT_WARNING);
 		rc = print_identity(&id, err);
 		ss_identity_free(&id);
 	}
@@ -309,7 +318,7 @@ static int run_show(void *args, ss_err *err)
 	    (rc = ss_runner_identity_get(&st, &rec, &found, err)))
 		goto out_store;
 	if (!found) {
-		rc = ss_err_set(err, SS_ETPM, "nothing enrolled: no identity in '%s' (run "
+		rc = ss_err_set(err, SS_EINPUT, "nothing enrolled: no identity in '%s' (run "
 				"'ss-tpm-identity enroll' first)", st.dir);
 		goto out_store;
 	}

@@ -132,7 +132,7 @@ help_commands() {
 
 	Exit status: 0 ok, 1 refused by a check, 2 usage, 3 invalid input,
 	4 TPM error, 5 crypto error, 6 I/O or OS error, 7 VMM error.
-	See ss-derive-key(1) and ss(7).
+	See ss-derive-key(1) and ss-toolkit(7).
 	OUT
 	)"
 }
@@ -163,4 +163,42 @@ help_commands() {
 	assert_failure_exact 2 "ss-derive-key: option '--kind' does not apply to 'init-tpm-root'"
 	run --separate-stderr ss-tpm-identity --state d enroll
 	assert_failure_exact 2 "ss-tpm-identity: enroll: needs --runner-id"
+}
+
+@test "make lint runs mandoc -T lint over every page: the pages pass, a planted warning fails (issue 9)" {
+	run --separate-stderr "$SS_TOP/scripts/check-man" "$SS_TOP"
+	assert_success
+	assert_equal "$stderr" ""
+	local scratch
+	scratch=$(mktemp -d "$BATS_TEST_TMPDIR/tree.XXXXXX")
+	mkdir "$scratch/man"
+	cp "$SS_TOP"/man/* "$scratch/man/"
+	printf '.Pp\nAs said in\n.Xr ss-derive-key .\n' >>"$scratch/man/ss-fc-launch.1"
+	n=$(wc -l <"$scratch/man/ss-fc-launch.1")
+	run --separate-stderr "$SS_TOP/scripts/check-man" "$scratch"
+	assert_failure_exact 1 "mandoc: $scratch/man/ss-fc-launch.1:$n:2: WARNING: missing section argument: Xr ss-derive-key"
+	run make -s -C "$SS_TOP" lint
+	assert_success
+}
+
+@test "the overview page is ss-toolkit(7), not ss(7) (iproute2's ss(8) owns 'man ss'): every page, the README and --help point to it (issue 9)" {
+	local t
+	[ -f "$SS_TOP/man/ss-toolkit.7" ]
+	[ ! -e "$SS_TOP/man/ss.7" ]
+	for t in $(tools); do
+		grep -q '^\.Xr ss-toolkit 7' "$SS_TOP/man/$t.1"
+		run "$t" --help
+		assert_output --partial "See $t(1) and ss-toolkit(7)."
+	done
+	grep -q '(man/ss-toolkit.7)' "$SS_TOP/README.md"
+	run grep -rn --include='*.[1-9]' --include='*.md' --include='*.c' --include='*.h' -e 'Xr ss 7' -e 'ss(7)' "$SS_TOP/man" "$SS_TOP/README.md" "$SS_TOP/docs" "$SS_TOP/common" "$SS_TOP/cmd"
+	assert_failure
+	run man -w -l "$SS_TOP/man/ss-toolkit.7"
+	assert_success
+}
+
+@test "one form for TPM handles and NV indexes in the pages and schemas: 0x and 8 hex digits (issue 9)" {
+	run grep -rnE '0x1c000[0-9a-f]{2}\b' "$SS_TOP/man" "$SS_TOP/docs" "$SS_TOP/README.md"
+	assert_failure
+	grep -q '"pattern": "\^0x01c000\[0-9a-f\]{2}\$"' "$SS_TOP/docs/schemas/ss.identity.v1.schema.json"
 }

@@ -18,7 +18,7 @@ load lib/common
 		run "$dest/usr/bin/$t" --version
 		assert_success
 	done
-	[ -f "$dest/usr/share/man/man7/ss.7" ]
+	[ -f "$dest/usr/share/man/man7/ss-toolkit.7" ]
 	[ "$(stat -c %a "$dest/usr/bin/ss-derive-key")" = 755 ]
 }
 

@@ -57,3 +57,40 @@ setup() {
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *'a\x0db'* ]]
 }
+
+@test "wrong document in: every tool names the type it got and the one it expected (issue 9)" {
+	openssl pkey -in cp.pem -pubout -out cp.pub
+	head -c 32 /dev/urandom >root
+	chmod 600 root
+	printf '{"type":"ss.execution.v1","execution_id":"e","tenant_id":"t","operator_id":"o","fingerprint":"sha256:%064d"}\n' 0 >exec.json
+	ss-derive-key --root-secret root <exec.json >key.json
+	run --separate-stderr ss-derive-key --root-secret root <key.json
+	assert_failure_exact 3 "ss-derive-key: read context: document type 'ss.key.v1' where 'ss.execution.v1' was expected"
+	echo '{"key_id":"x"}' >untyped.json
+	run --separate-stderr ss-derive-key --root-secret root <untyped.json
+	assert_failure_exact 3 "ss-derive-key: read context: document without a 'type' where 'ss.execution.v1' was expected"
+	run --separate-stderr ss-derive-key --session key.json --cp-pub cp.pub --session-secret root <exec.json
+	assert_failure_exact 3 "ss-derive-key: session 'key.json': document type 'ss.key.v1' where 'ss.session.v1' was expected"
+	run --separate-stderr ss-attest-handshake verify --key cp.pem --policy policy.yaml \
+		--session-secret-out s --state st <key.json
+	assert_failure_exact 3 "ss-attest-handshake: evidence: document type 'ss.key.v1' where 'ss.evidence.v1' was expected"
+	run --separate-stderr ss-attest-handshake challenge --key cp.pem --execution key.json --state st
+	assert_failure_exact 3 "ss-attest-handshake: execution 'key.json': document type 'ss.key.v1' where 'ss.execution.v1' was expected"
+	run --separate-stderr ss-attest-handshake enroll-challenge --key cp.pem --identity exec.json \
+		--ek-ca cp.pub --state st
+	assert_failure_exact 3 "ss-attest-handshake: identity 'exec.json': document type 'ss.execution.v1' where 'ss.identity.v1' was expected"
+	run --separate-stderr ss-attest-handshake enroll-verify --key cp.pem --state st <exec.json
+	assert_failure_exact 3 "ss-attest-handshake: credential response: document type 'ss.execution.v1' where 'ss.credential-response.v1' was expected"
+	run --separate-stderr ss-attest-handshake finish --cp-pub cp.pub --session-secret-out s --state st <exec.json
+	assert_failure_exact 3 "ss-attest-handshake: session: document type 'ss.execution.v1' where 'ss.session.v1' was expected"
+	run --separate-stderr ss-tpm-identity activate --cp-pub cp.pub --state st <exec.json
+	assert_failure_exact 3 "ss-tpm-identity: read credential challenge: document type 'ss.execution.v1' where 'ss.credential-challenge.v1' was expected"
+	run --separate-stderr ss-fc-launch verify-telemetry --key exec.json <key.json
+	assert_failure_exact 3 "ss-fc-launch: key 'exec.json': document type 'ss.execution.v1' where 'ss.key.v1' was expected"
+	run --separate-stderr ss-fc-launch verify-telemetry --key key.json <key.json
+	assert_failure_exact 3 "ss-fc-launch: line 1: event type 'ss.key.v1' is not an ss.telemetry.v1 event"
+	run --separate-stderr ss-fc-launch verify-telemetry --key key.json <untyped.json
+	assert_failure_exact 3 "ss-fc-launch: line 1: document without a 'type' where an ss.telemetry.v1 event was expected"
+	run --separate-stderr ss-fc-launch --vm exec.json --session key.json --key key.json --cp-pub cp.pub --state st
+	assert_failure_exact 3 "ss-fc-launch: vm 'exec.json': document type 'ss.execution.v1' where 'ss.vm.v1' was expected"
+}

@@ -89,7 +89,7 @@ approved"
 	untouched
 	rm "$T/cp/decisions"
 	hs_verify "$T/ev.json" "$HS/policy-nosim.yaml"
-	reason_is simulator_not_allowed
+	reason_is simulator_not_allowed "the AK's EK certificate is a simulator's"
 }
 
 @test "finish: an output that cannot be created consumes nothing; a retry finishes" {

@@ -65,26 +65,32 @@ other_ca() {
 	assert_failure_exact 1 "ss-attest-handshake: EK certificate: certifies another key than the identity's EK"
 }
 
-@test "an identity without an EK certificate is refused" {
+@test "an identity without an EK certificate is refused, naming the remedy (issue 9)" {
 	rm "$T/kit/ek-cert.pem"
 	challenge_with "$T/kit"
-	assert_failure_exact 1 "ss-attest-handshake: EK certificate: the identity has none (ek.certificate_pem is null)"
+	assert_failure_exact 1 "ss-attest-handshake: EK certificate: the identity has none (ek.certificate_pem is null); put the TPM vendor's EK certificate in the runner's TPM NV (a swtpm: swtpm_setup --create-ek-cert), run 'ss-tpm-identity enroll' there again and send the new identity"
 }
 
 @test "the EK template comes from the NV index, and must fit the certified key and the claimed algorithm" {
 	rm "$T/kit/nv_index"
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: EK certificate: no NV index (ek.nv_index is null), so no EK template"
-	echo 0x1c00099 >"$T/kit/nv_index"
+	echo 0x01c00099 >"$T/kit/nv_index"
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: EK certificate: NV index 0x01c00099 is not a TCG EK certificate index"
-	echo 0x1c0000a >"$T/kit/nv_index"
+	echo 0x01c0000a >"$T/kit/nv_index"
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: EK certificate: holds an rsa-2048 key, template L-2 is for ecc-p256"
-	echo 0x1c00002 >"$T/kit/nv_index"
+	echo 0x01c00002 >"$T/kit/nv_index"
 	echo ecc-p384 >"$T/kit/ek_alg"
 	challenge_with "$T/kit"
 	assert_failure_exact 1 "ss-attest-handshake: EK: the identity says 'ecc-p384', the certificate holds an rsa-2048 key"
+}
+
+@test "an NV index in another form than 0x and 8 hex digits is invalid input (issue 9)" {
+	echo 0x1c00002 >"$T/kit/nv_index"
+	challenge_with "$T/kit"
+	assert_failure_exact 3 "ss-attest-handshake: identity '$T/kit.json': member 'ek.nv_index' is not a TPM handle (0x and 8 lowercase hex digits)"
 }
 
 # ek_cert_with KIT EXTENSIONS...: replace the kit's EK certificate by one for

@@ -127,7 +127,7 @@ teardown() { assert_tpm_clean; }
 	hs_verify "$T/ev.json"
 	assert_success
 	hs_verify "$T/ev.json"
-	reason_is challenge_reused
+	reason_is challenge_reused "challenge '$(jq -r .challenge_id "$T/ch.json")' was already used"
 	validate_schema ss.session.v1 <(echo "$output")
 	# Still our challenge: the denial names its execution ...
 	run jq -r '[.challenge_id, .execution_id, .tenant_id] | join(" ")' <<<"$output"
@@ -142,7 +142,7 @@ teardown() { assert_tpm_clean; }
 	hs_respond
 	jq -c '.challenge_id = "ch-00000000000000000000000000000000"' "$T/ev.json" >"$T/ev2.json"
 	hs_verify "$T/ev2.json"
-	reason_is unknown_challenge
+	reason_is unknown_challenge "challenge 'ch-00000000000000000000000000000000' is not known"
 	run jq -r '[.challenge_id, .execution_id] | join(",")' <<<"$output"
 	assert_output ","
 }
@@ -177,7 +177,10 @@ teardown() { assert_tpm_clean; }
 	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
 	assert_failure_exact 1 "ss-attest-handshake: challenge: expired at $exp"
 	hs_verify "$T/ev.json" "$T/policy0.yaml"
-	reason_is challenge_expired
+	# How long ago depends on the second the verify ran in.
+	detail=$(jq -r .detail <<<"$output")
+	[[ "$detail" =~ ^challenge\ expired\ [12]\ s\ ago$ ]]
+	reason_is challenge_expired "$detail"
 }
 
 @test "a challenge is answered once per runner" {
@@ -233,7 +236,7 @@ teardown() { assert_tpm_clean; }
 	hs_challenge
 	hs respond --cp-pub "$HS/cp.pub" --state "$T/runner2" <"$T/ch.json" >"$T/ev.json"
 	hs_verify "$T/ev.json"
-	reason_is ak_not_enrolled
+	reason_is ak_not_enrolled "the AK is not enrolled"
 	tpm2_evictcontrol -C o -c 0x8100A002 >/dev/null
 }
 
@@ -244,7 +247,7 @@ teardown() { assert_tpm_clean; }
 	hs_challenge
 	hs_respond
 	hs_verify "$T/ev.json"
-	reason_is ak_not_enrolled
+	reason_is ak_not_enrolled "the AK is not enrolled"
 	validate_schema ss.audit.v1 "$T/cp/audit.jsonl" --lines
 	run jq -r 'select(.event != "verify") | .event + " " + .decision' "$T/cp/audit.jsonl"
 	assert_output "enroll-challenge issued
@@ -257,7 +260,27 @@ revoke revoked"
 	hs_respond
 	jq -c '.runner_id = "runner-2"' "$T/ev.json" >"$T/ev2.json"
 	hs_verify "$T/ev2.json"
-	reason_is ak_not_enrolled
+	reason_is ak_not_enrolled "the AK is enrolled for runner 'runner-1', not 'runner-2'"
+}
+
+@test "verify with another --key than the one that issued the challenge: exit 3 naming both, nothing consumed (issue 9)" {
+	hs_challenge
+	hs_respond
+	id=$(jq -r .challenge_id "$T/ch.json")
+	issuer=$(jq -r .signature.key_id "$T/ch.json")
+	other=$(openssl pkey -in "$HS/other.pem" -pubout -outform DER | sha256sum | cut -c1-64)
+	run --separate-stderr hs verify --key "$HS/other.pem" --policy "$HS/policy.yaml" \
+		--session-secret-out "$T/cp.key" --state "$T/cp" <"$T/ev.json"
+	assert_failure_exact 3 "ss-attest-handshake: --key: challenge '$id' was issued under key_id $issuer, --key is key_id $other (nothing consumed: verify with the key that issued it)"
+	[ -f "$T/cp/challenges/$id" ]
+	[ ! -e "$T/cp/consumed/$id" ]
+	[ ! -e "$T/cp/decisions/$id" ]
+	[ ! -e "$T/cp.key" ]
+	run jq -r 'select(.event == "verify") | .decision' "$T/cp/audit.jsonl"
+	assert_output aborted
+	# The right key still judges it.
+	hs_verify "$T/ev.json"
+	assert_success
 }
 
 @test "finish refuses a session edited after signing" {
@@ -281,7 +304,7 @@ revoke revoked"
 	hs_respond
 	hs_verify "$T/ev.json"
 	hs_verify "$T/ev.json" # the replay: a signed, denied session
-	reason_is challenge_reused
+	reason_is challenge_reused "challenge '$(jq -r .challenge_id "$T/ch.json")' was already used"
 	echo "$output" >"$T/denied.json"
 	jq -c '.approved = true | .reason = "approved"' "$T/denied.json" >"$T/forged.json"
 	run --separate-stderr hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/r.key" \
@@ -403,10 +426,10 @@ revoke revoked"
 	assert_success
 }
 
-@test "respond without an enrolled identity in its state: exit 4" {
+@test "respond without an enrolled identity in its state: exit 3" {
 	hs_challenge
 	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/empty" <"$T/ch.json"
-	assert_failure_exact 4 "ss-attest-handshake: no enrolled identity in '$T/empty' (run 'ss-tpm-identity enroll' with this state directory)"
+	assert_failure_exact 3 "ss-attest-handshake: no enrolled identity in '$T/empty' (run 'ss-tpm-identity enroll' with this state directory)"
 }
 
 @test "the archive is enough to verify a session again offline (independent recomputation)" {

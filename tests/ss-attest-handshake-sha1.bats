@@ -17,7 +17,7 @@ teardown() { assert_tpm_clean; }
 	hs_respond
 	[ "$(jq -r .quote.pcr_bank "$T/ev.json")" = sha1 ]
 	hs_verify "$T/ev.json"
-	reason_is hash_not_allowed
+	reason_is hash_not_allowed "PCR bank sha1 is not allowed"
 	run jq -r 'select(.event == "verify") | .detail' "$T/cp/audit.jsonl"
 	assert_output "PCR bank sha1 is not allowed"
 }

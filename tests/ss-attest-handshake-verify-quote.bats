@@ -267,3 +267,18 @@ q3 true valid"
 	assert_success
 	assert_equal "$stderr" ""
 }
+
+@test "--batch | head -1 ends quietly: exit 0, nothing on stderr (issue 9)" {
+	line=$(batch_line q)
+	yes "$line" | head -n 3000 >"$T/many.jsonl"
+	run --separate-stderr bash -c 'set -o pipefail; ss-attest-handshake verify-quote --batch --jobs 2 <"$1" | head -1' _ "$T/many.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	[ "$(jq -r .id <<<"$output")" = q ]
+	# Invalid quotes among those read change nothing: the reader wanted one line.
+	bad=$(batch_line x "$(printf '%064d' 0)")
+	{ batch_line q1; yes "$bad" | head -n 3000; } >"$T/bad.jsonl"
+	run --separate-stderr bash -c 'set -o pipefail; ss-attest-handshake verify-quote --batch <"$1" | head -1' _ "$T/bad.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+}

@@ -470,6 +470,18 @@ print(p.returncode, a.recv(64).hex())'
 	[[ "$stderr" == "ss-derive-key: standard output: write: Bad file descriptor" ]]
 }
 
+@test "a reader that stops early ends the tool quietly: --batch | head -1, a record | true (issue 9)" {
+	contexts 20000 >in.jsonl
+	run --separate-stderr bash -c 'set -o pipefail; ss-derive-key --root-secret root --kind raw --batch <in.jsonl | head -1'
+	assert_success
+	assert_equal "$stderr" ""
+	[ "$(jq -r .type <<<"$output")" = ss.key.v1 ]
+	run --separate-stderr bash -c 'set -o pipefail; ss-derive-key --root-secret root <exec.json | true'
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output ""
+}
+
 @test "--batch shows progress on stderr only when it is a terminal" {
 	contexts 400000 >in.jsonl
 	# script(1) gives the command a terminal for stdin/stdout/stderr.

@@ -118,11 +118,11 @@ print(json.dumps(d))' | sign_doc "$CP_SIGNING_KEY" >trailing.json
 	assert_failure_exact 3 "ss-tpm-identity: read credential challenge: unexpected end of JSON at byte 0"
 }
 
-@test "activate before enroll: no identity in the state directory (exit 4)" {
+@test "activate before enroll: no identity in the state directory (exit 3)" {
 	head -c 32 /dev/urandom >secret.bin
 	make_challenge 0x81010001 000b$(printf '%064x' 1) secret.bin chal.json
 	run --separate-stderr activate <chal.json
-	assert_failure_exact 4 "ss-tpm-identity: nothing enrolled: no identity in '$SS_STATE_DIR' (run 'ss-tpm-identity enroll' first)"
+	assert_failure_exact 3 "ss-tpm-identity: nothing enrolled: no identity in '$SS_STATE_DIR' (run 'ss-tpm-identity enroll' first)"
 }
 
 @test "activate only its own control plane's challenges: unsigned, another key's, edited ones are refused" {

@@ -26,7 +26,7 @@ cert_pem_of_nv() {
 	echo "$output" >id.json
 	validate_schema ss.identity.v1 id.json
 	[ "$(json_get id.json ek handle)" = 0x81010001 ]
-	[ "$(json_get id.json ek nv_index)" = 0x1c00002 ]
+	[ "$(json_get id.json ek nv_index)" = 0x01c00002 ]
 	cert_pem_of_nv 0x01c00002 >nv.pem
 	json_get id.json ek certificate_pem >doc.pem
 	cmp nv.pem doc.pem
@@ -48,31 +48,32 @@ cert_pem_of_nv() {
 	validate_schema ss.identity.v1 id.json
 	[ "$(json_get id.json ek handle)" = 0x81010016 ]
 	[ "$(json_get id.json ek alg)" = ecc-p384 ]
-	[ "$(json_get id.json ek nv_index)" = 0x1c00016 ]
+	[ "$(json_get id.json ek nv_index)" = 0x01c00016 ]
 	cert_pem_of_nv 0x01c00016 >nv.pem
 	json_get id.json ek certificate_pem >doc.pem
 	cmp nv.pem doc.pem
 	[ "$(persistent)" = "- 0x8100A001 - 0x81010016 " ]
 }
 
-@test "no certificate anywhere: the default RSA EK (L-1) at 0x81010001, certificate_pem null" {
+@test "no certificate anywhere: the default RSA EK (L-1) at 0x81010001, certificate_pem null, and a warning (issue 9)" {
+	local warning="ss-tpm-identity: warning: the TPM holds no EK certificate: a control plane refuses to enroll this runner until the TPM vendor's EK certificate is in its NV (a swtpm: swtpm_setup --create-ek-cert) and enroll runs again"
 	tpm2_nvundefine -C p 0x01c00002 >/dev/null
 	tpm2_nvundefine -C p 0x01c00016 >/dev/null
 	tpm2_evictcontrol -C o -c 0x81010001 >/dev/null
 	tpm2_evictcontrol -C o -c 0x81010016 >/dev/null
 	run --separate-stderr ss-tpm-identity enroll --runner-id r -v
 	assert_success
-	assert_equal "$stderr" "$(printf 'ss-tpm-identity: created EK 0x81010001\nss-tpm-identity: created AK 0x8100a001')"
+	assert_equal "$stderr" "$(printf 'ss-tpm-identity: created EK 0x81010001\nss-tpm-identity: created AK 0x8100a001\n%s' "$warning")"
 	echo "$output" >id.json
 	validate_schema ss.identity.v1 id.json
 	[ "$(json_get id.json ek certificate_pem)" = null ]
 	[ "$(json_get id.json ek nv_index)" = null ]
 	[ "$(json_get id.json ek handle)" = 0x81010001 ]
 	[ "$(json_get id.json ek alg)" = rsa-2048 ]
-	# Enrolling again uses it as it is.
+	# Enrolling again uses it as it is (and warns again).
 	run --separate-stderr ss-tpm-identity enroll --runner-id r -v
 	assert_success
-	[ -z "$stderr" ]
+	assert_equal "$stderr" "$warning"
 	[ "$output" = "$(cat id.json)" ]
 }
 
@@ -111,7 +112,7 @@ cert_pem_of_nv() {
 	assert_success
 	echo "$output" >id.json
 	[ "$(json_get id.json ek handle)" = 0x81010016 ]
-	[ "$(json_get id.json ek nv_index)" = 0x1c00016 ]
+	[ "$(json_get id.json ek nv_index)" = 0x01c00016 ]
 	cert_pem_of_nv 0x01c00016 >nv.pem
 	json_get id.json ek certificate_pem >doc.pem
 	cmp nv.pem doc.pem

@@ -20,7 +20,7 @@ teardown() { assert_tpm_clean; }
 	[ "$(json_get id.json runner_id)" = runner-1 ]
 	[ "$(json_get id.json ek alg)" = rsa-2048 ]
 	[ "$(json_get id.json ek handle)" = 0x81010001 ]
-	[ "$(json_get id.json ek nv_index)" = 0x1c00002 ]
+	[ "$(json_get id.json ek nv_index)" = 0x01c00002 ]
 	[ "$(json_get id.json ak alg)" = ecc-p256 ]
 	[ "$(json_get id.json ak handle)" = 0x8100a001 ]
 	[ "$(json_get id.json tpm manufacturer)" = IBM ]
@@ -93,9 +93,9 @@ sys.stdout.buffer.write(base64.b64decode(json.load(open("id.json"))["ak"]["publi
 	[ "$output" = "$(cat enrolled.json)" ]
 }
 
-@test "show before enroll: exit 4, nothing enrolled" {
+@test "show before enroll: exit 3, nothing enrolled (issue 9: not a TPM error)" {
 	run --separate-stderr ss-tpm-identity show
-	assert_failure_exact 4 "ss-tpm-identity: nothing enrolled: no identity in '$SS_STATE_DIR' (run 'ss-tpm-identity enroll' first)"
+	assert_failure_exact 3 "ss-tpm-identity: nothing enrolled: no identity in '$SS_STATE_DIR' (run 'ss-tpm-identity enroll' first)"
 }
 
 @test "show after the AK was evicted: exit 4" {

@@ -56,6 +56,26 @@ teardown() {
 	assert_success
 }
 
+@test "an invalid SS_TPM_TIMEOUT is a usage error naming the variable and the range (issue 9)" {
+	local v
+	for v in 0 -1 abc 99999; do
+		SS_TPM_TIMEOUT=$v run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:0
+		assert_failure_exact 2 "ss-tpm-identity: SS_TPM_TIMEOUT: '$v' is not a number of seconds in 1..3600"
+	done
+	SS_TPM_TIMEOUT=3600 run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:0
+	assert_success
+}
+
+@test "a TCTI that does not exist, or a configuration it does not take: the accepted forms (issue 9)" {
+	local forms="device:/dev/tpmrm0, swtpm:host=HOST,port=PORT, mssim:host=HOST,port=PORT, tabrmd:, or a TCTI library's file name with its configuration after ':'"
+	run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:0 --tcti bogus
+	assert_failure_exact 2 "ss-tpm-identity: --tcti: no TCTI 'bogus' here (accepted: $forms)"
+	SS_TCTI=bogus:x=1 run --separate-stderr ss-tpm-identity pcrs --pcrs sha256:0
+	assert_failure_exact 2 "ss-tpm-identity: SS_TCTI: no TCTI 'bogus' here (accepted: $forms)"
+	run --separate-stderr env -u SS_TCTI TPM2TOOLS_TCTI=swtpm:bogus=1 ss-tpm-identity pcrs --pcrs sha256:0
+	assert_failure_exact 2 "ss-tpm-identity: TPM2TOOLS_TCTI: 'swtpm:bogus=1' is not a configuration the 'swtpm' TCTI takes (accepted: $forms)"
+}
+
 @test "a TPM that accepts but never answers: exit 4 after SS_TPM_TIMEOUT" {
 	local port start
 	port=$(free_port)

@@ -162,7 +162,10 @@ static int check_ek(const ss_identity *id, const char *bundle, size_t bundle_len
 
 	if (!id->ek.certificate_pem.len)
 		return ss_err_set(err, SS_REFUSED,
-				  "EK certificate: the identity has none (ek.certificate_pem is null)");
+				  "EK certificate: the identity has none (ek.certificate_pem is null); "
+				  "put the TPM vendor's EK certificate in the runner's TPM NV (a swtpm: "
+				  "swtpm_setup --create-ek-cert), run 'ss-tpm-identity enroll' there "
+				  "again and send the new identity");
 	if ((rc = ss_ekcert_parse((const char *)id->ek.certificate_pem.data,
 				  id->ek.certificate_pem.len, cert, err)) ||
 	    (rc = ss_ekcert_verify_chain(cert, bundle, bundle_len, now, err)) ||

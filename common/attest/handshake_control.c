@@ -81,8 +81,6 @@ struct judgement {
 	bool consumed;          /* this verify consumed the challenge */
 	bool archived;          /* and archived its decision */
 	ss_buf pending_text;    /* the pending record as it was: to give it back */
-	const char *detail_reason;
-	char detail[320];
 	cJSON *challenge_doc;
 	ss_challenge ch;
 	ss_secret cp_eph;
@@ -98,7 +96,7 @@ static int deny(struct judgement *j, const char *reason, const char *fmt, ...)
 
 	snprintf(j->s.reason, sizeof j->s.reason, "%s", reason);
 	va_start(ap, fmt);
-	vsnprintf(j->detail, sizeof j->detail, fmt, ap);
+	vsnprintf(j->s.detail, sizeof j->s.detail, fmt, ap);
 	va_end(ap);
 	return SS_REFUSED;
 }
@@ -210,8 +208,11 @@ static int check_policy_values(struct judgement *j, const ss_quote *q)
 		if (!(q->sel.mask & (1u << i)))
 			return deny(j, SS_R_POLICY, "PCR %u is required by the policy but was not quoted",
 				    i);
-		if (!ss_policy_allows(p, i, q->pcr[i]))
-			return deny(j, SS_R_POLICY, "PCR %u has a value the policy does not allow", i);
+		if (!ss_policy_allows(p, i, q->pcr[i])) {
+			char d[SS_SESSION_DETAIL_MAX];
+			ss_policy_pcr_detail(p, i, q->pcr[i], d, sizeof d);
+			return deny(j, SS_R_POLICY, "%s", d);
+		}
 	}
 	return SS_OK;
 }
@@ -441,11 +442,44 @@ static int audit(struct judgement *j, const char *policy_hex, ss_err *err)
 	else
 		ss_json_add_null(e, "ak_name");
 	ss_json_add_string(e, "reason", j->s.reason);
-	ss_json_add_string(e, "detail", j->detail);
+	ss_json_add_string(e, "detail", j->s.detail);
 	ss_json_add_string(e, "policy_sha256", policy_hex);
 	if (j->s.has_binding)
 		ss_json_add_hex(e, "session_binding_hash", j->s.binding, sizeof j->s.binding);
 	return ss_audit_append(j->v->st, e, err);
+}
+
+/* The challenge the evidence answers was issued under another control-plane
+ * key than --key: an operator's mistake, not the runner's.  Told before
+ * anything is consumed, so a retry with the right key still judges it.  A
+ * challenge that is not pending (unknown, already used) is the checklist's
+ * to deny. */
+static int check_issuer(const ss_hs_verifier *v, const char *id, ss_err *err)
+{
+	ss_buf text = SS_BUF_INIT;
+	cJSON *rec = NULL;
+	const cJSON *sig;
+	bool found = false;
+	ss_err ignore = { 0 };
+	int rc = SS_OK;
+
+	if (!ss_store_valid_key(id) ||
+	    ss_store_get(v->st, SS_KIND_CHALLENGES, id, &text, &found, &ignore) || !found ||
+	    ss_json_parse((const char *)text.data, text.len, &rec, &ignore))
+		goto out;
+	sig = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "challenge"),
+					       "signature");
+	sig = cJSON_GetObjectItemCaseSensitive(sig, "key_id");
+	if (cJSON_IsString(sig) && strcmp(sig->valuestring, v->cp->key_id) != 0)
+		rc = ss_err_set(err, SS_EINPUT,
+				"--key: challenge '%s' was issued under key_id %s, --key is key_id %s "
+				"(nothing consumed: verify with the key that issued it)",
+				id, sig->valuestring, v->cp->key_id);
+out:
+	if (rec)
+		ss_json_wipe_delete(rec);
+	ss_buf_wipe_free(&text);
+	return rc;
 }
 
 int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,
@@ -466,12 +500,16 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	memset(&j, 0, sizeof j);
 	j.v = v;
 	if ((rc = ss_evidence_parse(evidence_doc, &ev, err)))
-		return rc;
+		return ss_err_prefix(err, "evidence");
 	if ((rc = ss_sha256(v->policy->text.data, v->policy->text.len, ph, err)))
 		goto out;
 	ss_hex_encode(ph, sizeof ph, policy_hex);
 	j.s.verified_at = v->now;
 	snprintf(j.s.runner_id, sizeof j.s.runner_id, "%s", ev.runner_id);
+	if ((rc = check_issuer(v, ev.challenge_id, err))) {
+		audit_aborted(&j, ev.challenge_id, policy_hex, err);
+		goto out;
+	}
 
 	/* The output exists, under a temporary name beside its own, before
 	 * anything is consumed: a decision that cannot be delivered is not
@@ -502,7 +540,7 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 			goto abort;
 		j.s.approved = true;
 		snprintf(j.s.reason, sizeof j.s.reason, "%s", SS_R_APPROVED);
-		snprintf(j.detail, sizeof j.detail, "every check passed");
+		snprintf(j.s.detail, sizeof j.s.detail, "every check passed");
 	}
 	doc = ss_session_to_json(&j.s);
 	if ((rc = ss_doc_sign(doc, v->cp, err)) ||

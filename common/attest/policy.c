@@ -350,6 +350,29 @@ bool ss_policy_allows(const ss_policy *p, unsigned idx, const uint8_t *v)
 	return false;
 }
 
+void ss_policy_pcr_detail(const ss_policy *p, unsigned idx, const uint8_t *v, char *out,
+			  size_t outlen)
+{
+	size_t hexlen = 2 * p->bank->size, n = p->nvalues[idx], shown = 0;
+	ss_buf b = SS_BUF_INIT;
+
+	ss_buf_addf(&b, "PCR %u is ", idx);
+	ss_hex_append(&b, v, p->bank->size);
+	ss_buf_adds(&b, n == 1 ? ", the policy allows " : ", the policy allows one of ");
+	for (; shown < n; shown++) {
+		/* Room for this value, its separator and "and N more" after it. */
+		if (shown && b.len + 2 + hexlen + 32 >= outlen)
+			break;
+		if (shown)
+			ss_buf_adds(&b, ", ");
+		ss_hex_append(&b, p->values[idx][shown], p->bank->size);
+	}
+	if (shown < n)
+		ss_buf_addf(&b, " and %zu more", n - shown);
+	snprintf(out, outlen, "%.*s", (int)b.len, (const char *)b.data);
+	ss_buf_free(&b);
+}
+
 void ss_policy_write(const ss_pcrsel *sel, const uint8_t values[SS_PCR_COUNT][SS_MAX_DIGEST],
 		     bool allow_simulator, ss_buf *out)
 {

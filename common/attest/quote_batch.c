@@ -79,7 +79,7 @@ int ss_qbatch_line(void *worker, const char *line, size_t len, ss_buf *out, ss_e
 	ss_qbatch_worker *w = worker;
 	ss_buf akb = SS_BUF_INIT, attest = SS_BUF_INIT, sig = SS_BUF_INIT, pcrs = SS_BUF_INIT;
 	const ss_qbatch_ak *ak;
-	const char *id = NULL;
+	const char *id = NULL, *qhex;
 	uint8_t qdata[64];
 	size_t qlen = 0;
 	cJSON *doc = NULL, *verdict = NULL;
@@ -95,7 +95,11 @@ int ss_qbatch_line(void *worker, const char *line, size_t len, ss_buf *out, ss_e
 	    (rc = ss_json_b64(doc, "", "attest_b64", &attest, err)) ||
 	    (rc = ss_json_b64(doc, "", "signature_b64", &sig, err)) ||
 	    (has_pcrs && (rc = ss_json_b64(doc, "", "pcrs_b64", &pcrs, err))) ||
-	    (rc = ss_json_hex(doc, "", "qualifying_data", 0, qdata, sizeof qdata, &qlen, err)))
+	    (rc = ss_json_string(doc, "", "qualifying_data", &qhex, err)))
+		goto out;
+	/* "": the quote has no nonce and is judged as such (not fresh). */
+	if (*qhex && (rc = ss_json_hex(doc, "", "qualifying_data", 0, qdata, sizeof qdata, &qlen,
+				       err)))
 		goto out;
 	if ((rc = ss_qbatch_ak_get(w, akb.data, akb.len, &ak, err))) {
 		ss_err_prefix(err, "member 'ak_public_b64'");

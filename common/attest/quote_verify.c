@@ -9,7 +9,7 @@
 
 struct qv {
 	const char *reason;
-	char detail[320];
+	char detail[1024];
 	bool authentic;        /* the attest's signature verified */
 	bool have_values;
 	ss_quote_blobs q;
@@ -20,7 +20,7 @@ struct qv {
 static int invalid(struct qv *v, const char *reason, const char *detail)
 {
 	v->reason = reason;
-	snprintf(v->detail, sizeof v->detail, "%.300s", detail);
+	snprintf(v->detail, sizeof v->detail, "%s", detail);
 	return SS_REFUSED;
 }
 
@@ -44,8 +44,9 @@ static int policy_checks(const ss_policy *p, struct qv *v)
 				return invalid(v, SS_R_POLICY, d);
 			}
 			if (!ss_policy_allows(p, i, v->values[i])) {
-				snprintf(d, sizeof d, "PCR %u has a value the policy does not allow", i);
-				return invalid(v, SS_R_POLICY, d);
+				char pd[1024];
+				ss_policy_pcr_detail(p, i, v->values[i], pd, sizeof pd);
+				return invalid(v, SS_R_POLICY, pd);
 			}
 		}
 	}
@@ -63,7 +64,11 @@ static int judge(const ss_qv_input *in, const ss_policy *p, struct qv *v, ss_err
 
 	if (ss_quote_decode(in->attest, in->attest_len, in->sig, in->sig_len, &v->q, &perr))
 		return invalid(v, SS_R_MALFORMED, perr.msg);
-	if (in->pcrfile) {
+	if (in->values) {
+		v->sel = *in->values_sel;
+		memcpy(v->values, in->values, sizeof v->values);
+		v->have_values = true;
+	} else if (in->pcrfile) {
 		if (v->q.attest.type == TPM2_ST_ATTEST_QUOTE)
 			ss_pcrsel_from_tpml(&v->q.attest.attested.quote.pcrSelect, &quoted);
 		rc = ss_tpm2tools_pcrs(in->pcrfile, in->pcrfile_len, &quoted, &v->sel, v->values, &perr);
@@ -151,6 +156,7 @@ static cJSON *render(const ss_qv_input *in, const struct qv *v, bool policy_chec
 	}
 	ss_json_add_bool(o, "pcrs_checked", v->have_values && (!v->reason || v->authentic));
 	ss_json_add_bool(o, "policy_checked", policy_checked);
+	ss_json_add_bool(o, "fresh", in->qdata_len > 0);
 	return o;
 }
 

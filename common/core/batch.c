@@ -292,6 +292,9 @@ int ss_batch_run(const ss_batch *b, ss_lines *in, ss_batch_stats *stats, ss_err 
 		if (c->n && (rc = run_chunk(r, c, &ch[!cur], in, th, stats, &prog, &stdout_failed,
 					    err)))
 			break;
+		/* Nobody reads the outputs any more: the rest is not wanted. */
+		if (!b->consume && ss_stdout_gone())
+			break;
 		if (c->read_rc) {
 			*err = c->read_err;
 			rc = c->read_rc;

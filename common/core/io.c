@@ -70,23 +70,45 @@ int ss_write_all(int fd, const void *p, size_t n, ss_err *err)
 }
 
 static ss_buf stdout_buf = SS_BUF_INIT;
+static bool stdout_gone;
 #define STDOUT_CHUNK (256 * 1024)
 
 int ss_stdout_flush(ss_err *err)
 {
+	const unsigned char *p = stdout_buf.data;
+	size_t n = stdout_buf.len;
 	int rc = SS_OK;
 
-	if (stdout_buf.len) {
-		rc = ss_write_all(1, stdout_buf.data, stdout_buf.len, err);
-		if (rc)
-			ss_err_prefix(err, "standard output");
-		ss_buf_reset(&stdout_buf);
+	while (n && !stdout_gone) {
+		ssize_t w = write(1, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EPIPE) {
+			/* The reader stopped reading: nothing more is wanted
+			 * (SIGPIPE is ignored, ss/prog.h). */
+			stdout_gone = true;
+			break;
+		}
+		if (w < 0) {
+			rc = ss_err_errno(err, SS_EIO, "standard output: write");
+			break;
+		}
+		p += w;
+		n -= (size_t)w;
 	}
+	ss_buf_reset(&stdout_buf);
 	return rc;
+}
+
+bool ss_stdout_gone(void)
+{
+	return stdout_gone;
 }
 
 int ss_stdout_write(const void *p, size_t n, ss_err *err)
 {
+	if (stdout_gone)
+		return SS_OK;
 	ss_buf_add(&stdout_buf, p, n);
 	if (stdout_buf.len >= STDOUT_CHUNK)
 		return ss_stdout_flush(err);

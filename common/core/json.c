@@ -562,6 +562,11 @@ int ss_json_type(const cJSON *obj, const char *wanted, ss_err *err)
 	const char *t;
 	int rc;
 
+	/* Checked before any other member, so that a document of another
+	 * kind is named as such rather than by its first unknown member. */
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "type"))
+		return ss_err_set(err, SS_EINPUT, "document without a 'type' where '%s' was expected",
+				  wanted);
 	if ((rc = ss_json_string(obj, "", "type", &t, err)))
 		return rc;
 	if (strcmp(t, wanted) != 0)

@@ -397,7 +397,7 @@ static void print_see_also(const ss_tool *t, FILE *f)
 {
 	fprintf(f, "\nExit status: 0 ok, 1 refused by a check, 2 usage, 3 invalid input,\n"
 		   "4 TPM error, 5 crypto error, 6 I/O or OS error, 7 VMM error.\n"
-		   "See %s(1) and ss(7).\n", t->name);
+		   "See %s(1) and ss-toolkit(7).\n", t->name);
 }
 
 /* "--state, --tcti and --verbose" */

@@ -164,7 +164,7 @@ int ss_cred_challenge_accept_here(const cJSON *doc, const ss_cred_challenge *c,
 	    (rc = ss_runner_identity_get(&st, id, &found, err)))
 		goto out;
 	if (!found) {
-		rc = ss_err_set(err, SS_ETPM, "nothing enrolled: no identity in '%s' (run "
+		rc = ss_err_set(err, SS_EINPUT, "nothing enrolled: no identity in '%s' (run "
 				"'ss-tpm-identity enroll' first)", st.dir);
 		goto out;
 	}

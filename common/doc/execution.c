@@ -25,13 +25,18 @@ int ss_execution_parse(const cJSON *obj, const char *where, ss_execution *out, s
 	if (!cJSON_IsObject(obj))
 		return ss_err_set(err, SS_EINPUT, "%s: expected an ss.execution.v1 object",
 				  where && *where ? where : "execution");
-	if ((rc = ss_json_only(obj, where, members, err)) ||
-	    (rc = ss_json_string(obj, where, "type", &type, err)))
+	/* The type first: another document is named by its type, not by
+	 * its first member that an execution does not have. */
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "type"))
+		return ss_err_set(err, SS_EINPUT,
+				  "document without a 'type' where 'ss.execution.v1' was expected");
+	if ((rc = ss_json_string(obj, where, "type", &type, err)))
 		return rc;
 	if (strcmp(type, "ss.execution.v1") != 0)
 		return ss_err_set(err, SS_EINPUT, "document type '%s' where 'ss.execution.v1' was expected",
 				  type);
-	if ((rc = ss_json_id(obj, where, "execution_id", &exec_id, err)) ||
+	if ((rc = ss_json_only(obj, where, members, err)) ||
+	    (rc = ss_json_id(obj, where, "execution_id", &exec_id, err)) ||
 	    (rc = ss_json_id(obj, where, "tenant_id", &tenant, err)) ||
 	    (rc = ss_json_id(obj, where, "operator_id", &op, err)) ||
 	    (rc = ss_json_string(obj, where, "fingerprint", &fp, err)))

@@ -10,17 +10,29 @@
 #include "ss/store.h"
 #include "ss/timefmt.h"
 
+/* A TPM handle or NV index has one form: "0x" and 8 lowercase hex digits
+ * (0x01c00002, as the man pages and the TCG write it). */
 static int handle(const cJSON *o, const char *where, const char *name, uint32_t *out, ss_err *err)
 {
+	const char *s;
 	uint64_t v;
-	int rc = ss_json_u64hex(o, where, name, &v, err);
+	int rc = ss_json_string(o, where, name, &s, err);
 
 	if (rc)
 		return rc;
-	if (v > UINT32_MAX)
-		return ss_err_set(err, SS_EINPUT, "member '%s.%s' is not a TPM handle", where, name);
+	if (strlen(s) != 10 || (rc = ss_json_u64hex(o, where, name, &v, err)))
+		return rc ? rc : ss_err_set(err, SS_EINPUT, "member '%s.%s' is not a TPM handle "
+					    "(0x and 8 lowercase hex digits)", where, name);
 	*out = (uint32_t)v;
 	return SS_OK;
+}
+
+static void add_handle(cJSON *o, const char *name, uint32_t h)
+{
+	char s[11];
+
+	snprintf(s, sizeof s, "0x%08x", h);
+	ss_json_add_string(o, name, s);
 }
 
 static int short_string(const cJSON *o, const char *where, const char *name, char *out,
@@ -145,17 +157,17 @@ cJSON *ss_identity_to_json(const ss_identity *id)
 	ss_json_add_bool(t, "simulator", id->tpm.simulator);
 	e = ss_json_add_object(o, "ek");
 	ss_json_add_string(e, "alg", id->ek.alg);
-	ss_json_add_u64hex(e, "handle", id->ek.handle);
+	add_handle(e, "handle", id->ek.handle);
 	ss_json_add_string(e, "public_pem", ss_buf_str(&id->ek.public_pem));
 	ss_json_add_string_or_null(e, "certificate_pem",
 				   id->ek.certificate_pem.len ? ss_buf_str(&id->ek.certificate_pem) : NULL);
 	if (id->ek.nv_index)
-		ss_json_add_u64hex(e, "nv_index", id->ek.nv_index);
+		add_handle(e, "nv_index", id->ek.nv_index);
 	else
 		ss_json_add_null(e, "nv_index");
 	a = ss_json_add_object(o, "ak");
 	ss_json_add_string(a, "alg", id->ak.alg);
-	ss_json_add_u64hex(a, "handle", id->ak.handle);
+	add_handle(a, "handle", id->ak.handle);
 	ss_json_add_string(a, "public_pem", ss_buf_str(&id->ak.public_pem));
 	ss_json_add_b64(a, "public_area_b64", id->ak.public_area.data, id->ak.public_area.len);
 	ss_json_add_hex(a, "name", id->ak.name, id->ak.name_len);

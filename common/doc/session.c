@@ -11,7 +11,7 @@
 #include "ss/timefmt.h"
 
 static const char *const members[] = {
-	"type", "approved", "reason", "challenge_id", "execution_id", "tenant_id", "operator_id",
+	"type", "approved", "reason", "detail", "challenge_id", "execution_id", "tenant_id", "operator_id",
 	"fingerprint", "runner_id", "ak_name", "pcr_digest", "clock", "session_binding_hash",
 	"key_confirmation", "verified_at", "expires_at", "signature", NULL
 };
@@ -80,7 +80,7 @@ static int parse_clock(const cJSON *doc, bool required, ss_session *s, ss_err *e
 
 int ss_session_parse(const cJSON *doc, ss_session *s, ss_err *err)
 {
-	const char *reason, *fp;
+	const char *reason, *detail, *fp;
 	const cJSON *m;
 	size_t n;
 	bool req;
@@ -95,6 +95,12 @@ int ss_session_parse(const cJSON *doc, ss_session *s, ss_err *err)
 	if (!ss_valid_id(reason) || strlen(reason) >= sizeof s->reason)
 		return ss_err_set(err, SS_EINPUT, "member 'reason' is not a reason code");
 	snprintf(s->reason, sizeof s->reason, "%s", reason);
+	if ((rc = ss_json_string(doc, "", "detail", &detail, err)))
+		return rc;
+	if (strlen(detail) >= sizeof s->detail)
+		return ss_err_set(err, SS_EINPUT, "member 'detail' is longer than %zu bytes",
+				  sizeof s->detail - 1);
+	snprintf(s->detail, sizeof s->detail, "%s", detail);
 	req = s->approved;
 	if ((rc = id_or_null(doc, "challenge_id", req, s->challenge_id, err)) ||
 	    (rc = id_or_null(doc, "execution_id", req, s->exec.execution_id, err)) ||
@@ -151,6 +157,7 @@ cJSON *ss_session_to_json(const ss_session *s)
 	ss_json_add_string(o, "type", "ss.session.v1");
 	ss_json_add_bool(o, "approved", s->approved);
 	ss_json_add_string(o, "reason", s->reason);
+	ss_json_add_string(o, "detail", s->detail);
 	add_id(o, "challenge_id", s->challenge_id);
 	add_id(o, "execution_id", s->exec.execution_id);
 	add_id(o, "tenant_id", s->exec.tenant_id);

@@ -194,11 +194,11 @@ static int check_envelope(const cJSON *ev, const cJSON **data, ss_err *err)
 	size_t i, n = strlen(SS_TELEMETRY_TYPE);
 	int rc;
 
-	if ((rc = ss_json_only(ev, "", members, err)) ||
-	    (rc = ss_json_string(ev, "", "specversion", &v, err)))
-		return rc;
-	if (strcmp(v, "1.0") != 0)
-		return ss_err_set(err, SS_EINPUT, "specversion '%.20s' is not 1.0", v);
+	/* The type first: another document is named by its type, not by its
+	 * first member that an event does not have. */
+	if (!cJSON_GetObjectItemCaseSensitive(ev, "type"))
+		return ss_err_set(err, SS_EINPUT, "document without a 'type' where an "
+				  "ss.telemetry.v1 event was expected");
 	if ((rc = ss_json_string(ev, "", "type", &v, err)))
 		return rc;
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -208,6 +208,11 @@ static int check_envelope(const cJSON *ev, const cJSON **data, ss_err *err)
 	if (i == sizeof kinds / sizeof kinds[0])
 		return ss_err_set(err, SS_EINPUT, "event type '%.60s' is not an ss.telemetry.v1 event",
 				  v);
+	if ((rc = ss_json_only(ev, "", members, err)) ||
+	    (rc = ss_json_string(ev, "", "specversion", &v, err)))
+		return rc;
+	if (strcmp(v, "1.0") != 0)
+		return ss_err_set(err, SS_EINPUT, "specversion '%.20s' is not 1.0", v);
 	if ((rc = ss_json_string(ev, "", "id", &v, err)) ||
 	    (rc = ss_json_string(ev, "", "source", &v, err)) ||
 	    (rc = ss_json_id(ev, "", "subject", &v, err)) ||

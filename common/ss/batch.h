@@ -27,6 +27,9 @@
  *   reported as it is, without a line number.  A read error (an I/O error,
  *   a line longer than the reader allows) comes after the lines read before
  *   it.
+ * - With consume == NULL, a reader of standard output that has gone
+ *   (ss_stdout_gone, ss/io.h) ends the run after the chunk at hand, with
+ *   SS_OK: stats then count only the lines consumed so far.
  * - With jobs > 1, lines after the failing one may have been mapped (never
  *   consumed): a map() with effects outside its output, such as writing
  *   files, must run with jobs = 1, where lines are mapped one at a time in

@@ -61,7 +61,7 @@ int ss_cred_challenge_accept(const cJSON *doc, const ss_cred_challenge *c,
 			     int64_t now, ss_err *err);
 /* The same with the pinned keys read from files, and the identity that
  * `ss-tpm-identity enroll` kept in the state directory (state_opt as for
- * ss_store_open); none there is SS_ETPM "nothing enrolled".  *id is set on
+ * ss_store_open); none there is SS_EINPUT "nothing enrolled".  *id is set on
  * success (free with ss_identity_free). */
 int ss_cred_challenge_accept_here(const cJSON *doc, const ss_cred_challenge *c,
 				  const char *const *cp_pub, int ncp_pub, const char *state_opt,

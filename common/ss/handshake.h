@@ -7,7 +7,7 @@
  *                    -- session -->      ss_hs_finish (checks the signature and
  *                                          key confirmation, same secret)
  *
- * Bindings (ss(7), BINDINGS AND KEYS):
+ * Bindings (ss-toolkit(7), BINDINGS AND KEYS):
  *   extraData   = SHA-256("ss-attest v1" || 0x00 || JCS(challenge) || runner eph)
  *   binding     = SHA-256("ss-session v1" || 0x00 || JCS(challenge) || JCS(evidence))
  *   shared      = X25519(cp eph, runner eph)
@@ -71,8 +71,10 @@ typedef struct ss_hs_verifier {
  * session secret is in secret_out; SS_REFUSED: denied.  Either way *session
  * is the signed ss.session.v1, the challenge is consumed and the decision
  * archived and in the audit log, all durable before it returns.  Other
- * codes: the evidence could not be judged (e.g. SS_EINPUT for a document
- * that is not an ss.evidence.v1), or a write failed. */
+ * codes: the evidence could not be judged (e.g. SS_EINPUT "evidence: ..."
+ * for a document that is not an ss.evidence.v1, or SS_EINPUT "--key: ..."
+ * naming both key ids when the pending challenge was issued under another
+ * key than v->cp: then nothing is consumed), or a write failed. */
 int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,
 		 ss_err *err);
 

@@ -1,6 +1,7 @@
 /* ss.identity.v1: a runner's TPM-backed identity.
  *   runner_id; tpm {manufacturer, vendor, firmware "0x...", simulator};
- *   ek {alg, handle "0x...", public_pem, certificate_pem|null, nv_index "0x..."|null};
+ *   ek {alg, handle "0x81......", public_pem, certificate_pem|null, nv_index
+ *   "0x01c000.."|null} (handles and NV indexes: 0x and 8 hex digits, one form);
  *   ak {alg, handle "0x...", public_pem, public_area_b64, name}; created_at. */
 #ifndef SS_IDENTITY_H
 #define SS_IDENTITY_H

@@ -24,9 +24,13 @@ int ss_write_all(int fd, const void *p, size_t n, ss_err *err);
 
 /* Standard output.  Writes are buffered in whole lines and flushed when the
  * buffer fills and by ss_stdout_flush(), which every tool calls before
- * exiting 0 or 1: a failed flush is "write standard output: ..." (SS_EIO). */
+ * exiting 0 or 1: a failed flush is "standard output: write: ..." (SS_EIO).
+ * A reader that has gone (EPIPE: `tool | head -1`) is not a failure, as it
+ * is not for grep or jq: from then on what is written is dropped,
+ * ss_stdout_gone() is true, and streaming modes stop early. */
 int ss_stdout_write(const void *p, size_t n, ss_err *err);
 int ss_stdout_flush(ss_err *err);
+bool ss_stdout_gone(void);
 /* Drop what is buffered and not yet written (on an error exit, so stdout
  * stays empty or ends at a complete record). */
 void ss_stdout_discard(void);

@@ -60,6 +60,12 @@ void ss_policy_free(ss_policy *p);
  * always do.) */
 bool ss_policy_allows(const ss_policy *p, unsigned idx, const uint8_t *v);
 
+/* Why value v of PCR idx is refused, in values: "PCR 4 is <quoted hex>,
+ * the policy allows <hex>" (or "one of <hex>, <hex>"; a list too long for
+ * out ends with "and N more"). */
+void ss_policy_pcr_detail(const ss_policy *p, unsigned idx, const uint8_t *v, char *out,
+			  size_t outlen);
+
 /* A policy document expecting exactly these values (for `policy`). */
 void ss_policy_write(const ss_pcrsel *sel, const uint8_t values[SS_PCR_COUNT][SS_MAX_DIGEST],
 		     bool allow_simulator, ss_buf *out);

@@ -10,7 +10,8 @@
 void ss_prog_init(const char *argv0);
 
 /* How every tool ends: on 0 and 1 standard output is flushed (a failed
- * flush turns the status into SS_EIO); on 2 and above what is buffered is
+ * flush turns the status into SS_EIO; a reader that has gone does not, see
+ * ss_stdout_gone in ss/io.h); on 2 and above what is buffered is
  * dropped, so stdout ends at a complete record or is empty; then the
  * error's one line goes to stderr when the status is not 0.  Returns the
  * exit status. */

@@ -2,7 +2,8 @@
  * line out.  A line is
  *   {"id": ID (optional), "ak_public_b64": marshaled TPM2B_PUBLIC,
  *    "attest_b64": ..., "signature_b64": ..., "pcrs_b64": tpm2-tools PCR
- *    file (optional), "qualifying_data": hex}
+ *    file (optional), "qualifying_data": hex, or "" for a quote
+ *    taken without a nonce (its verdict says it is not fresh)}
  * The lines run on the batch engine (ss/batch.h) with ss_qbatch_line as the
  * map function and an ss_qbatch_worker per thread.  Each worker keeps the AK
  * keys it has parsed, keyed by the public area's bytes; verdicts are never

@@ -6,8 +6,10 @@
  * ss.quote-verdict.v1: type, id (batch) | null, valid, reason ("valid" or a
  * reason code), detail, ak_name, pcr_selection | null, pcrs | null,
  * pcr_digest | null, clock | null, firmware | null, pcrs_checked,
- * policy_checked.  What the attest says is reported only once its
- * signature has verified. */
+ * policy_checked, fresh.  What the attest says is reported only once its
+ * signature has verified.  fresh is false when the quote was judged with
+ * empty qualifying data (the caller said the quote has no nonce, as some
+ * cloud vTPM tooling takes them): then nothing shows when it was taken. */
 #ifndef SS_QUOTE_VERIFY_H
 #define SS_QUOTE_VERIFY_H
 
@@ -36,6 +38,10 @@ typedef struct ss_qv_input {
 	const ss_policy *policy; /* NULL: the policy defaults */
 	bool policy_given;
 	const char *id;          /* batch line id, or NULL */
+	/* PCR values given as such (an ss.quote.v1's pcrs), instead of a
+	 * tpm2-tools PCR file; NULL: none. */
+	const ss_pcrsel *values_sel;
+	const uint8_t (*values)[SS_MAX_DIGEST];
 } ss_qv_input;
 
 /* SS_OK: valid; SS_REFUSED: invalid (either way *verdict is set); other

@@ -1,7 +1,8 @@
 /* ss.session.v1: the control plane's signed decision on one attestation.
  *
  * Approved: every member set, reason "approved".  Denied: approved false,
- * reason is the checklist's reason code, members the verifier could not
+ * reason is the checklist's reason code and detail says why in values (the
+ * same line the verifier prints on stderr), members the verifier could not
  * establish are null, and there is no session_binding_hash or
  * key_confirmation. */
 #ifndef SS_SESSION_H
@@ -25,9 +26,14 @@ typedef struct ss_tpm_clock {
 	bool safe;
 } ss_tpm_clock;
 
+/* The detail of a decision: one line saying why, in words and values
+ * (for a PCR: its index, the quoted value, the values the policy allows). */
+#define SS_SESSION_DETAIL_MAX 1024
+
 typedef struct ss_session {
 	bool approved;
 	char reason[64];
+	char detail[SS_SESSION_DETAIL_MAX]; /* "every check passed" when approved */
 	bool has_execution;             /* challenge known: the fields below are set */
 	char challenge_id[SS_ID_MAX];   /* "" when unknown */
 	ss_execution exec;

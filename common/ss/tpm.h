@@ -20,6 +20,10 @@
 #include "ss/err.h"
 
 #define SS_TPM_MAX_TRACKED 16
+/* $SS_TPM_TIMEOUT: seconds, 1..SS_TPM_TIMEOUT_MAX; anything else is a
+ * usage error (SS_EUSAGE) of ss_tpm_open. */
+#define SS_TPM_TIMEOUT_DEFAULT 120
+#define SS_TPM_TIMEOUT_MAX 3600
 
 /* The persistent object handle range.  tss2's TPM2_PERSISTENT_FIRST/LAST
  * shift 0x81 into the sign bit of an int, which UBSan rightly reports. */
@@ -38,7 +42,9 @@ typedef struct ss_tpm {
  * tpm2-tss's default. */
 const char *ss_tcti_choose(const char *opt);
 
-/* Connect.  On failure: SS_ETPM, "connect to TPM '<conf>': <why>". */
+/* Connect.  On failure: SS_ETPM, "connect to TPM '<conf>': <why>"; a TCTI
+ * string that names no TCTI here, or a configuration it does not take, and
+ * a bad $SS_TPM_TIMEOUT are SS_EUSAGE naming the accepted forms. */
 int ss_tpm_open(ss_tpm *t, const char *tcti_opt, bool verbose, ss_err *err);
 /* Flush everything tracked, finalize, disarm the watchdog. */
 void ss_tpm_close(ss_tpm *t);

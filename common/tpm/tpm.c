@@ -53,14 +53,25 @@ static void watchdog_fire(int sig)
 	_exit(SS_ETPM);
 }
 
-static void watchdog_arm(const char *conf)
+/* $SS_TPM_TIMEOUT, checked before anything talks to the TPM: a value
+ * that is not a number of seconds in range is a usage error, never
+ * silently the default. */
+static int tpm_timeout(uint64_t *secs, ss_err *err)
 {
-	struct itimerval it = { { 0, 0 }, { 120, 0 } };
 	const char *env = getenv("SS_TPM_TIMEOUT");
-	uint64_t secs;
 
-	if (env && ss_parse_u64(env, 1, 3600, &secs))
-		it.it_value.tv_sec = (time_t)secs;
+	*secs = SS_TPM_TIMEOUT_DEFAULT;
+	if (env && *env && !ss_parse_u64(env, 1, SS_TPM_TIMEOUT_MAX, secs))
+		return ss_err_set(err, SS_EUSAGE,
+				  "SS_TPM_TIMEOUT: '%s' is not a number of seconds in 1..%d", env,
+				  SS_TPM_TIMEOUT_MAX);
+	return SS_OK;
+}
+
+static void watchdog_arm(const char *conf, uint64_t secs)
+{
+	struct itimerval it = { { 0, 0 }, { (time_t)secs, 0 } };
+
 	snprintf(watchdog_msg, sizeof watchdog_msg, "%s: TPM '%s': no answer within %ld s\n",
 		 ss_prog, conf, (long)it.it_value.tv_sec);
 	watchdog_len = strlen(watchdog_msg);
@@ -78,18 +89,49 @@ static void watchdog_disarm(void)
 
 /* ---- connection ----------------------------------------------------------- */
 
+/* Where the chosen TCTI string came from, for messages. */
+static const char *tcti_source(const char *opt)
+{
+	const char *env = getenv("SS_TCTI");
+
+	if (opt && *opt)
+		return "--tcti";
+	return env && *env ? "SS_TCTI" : "TPM2TOOLS_TCTI";
+}
+
+#define TCTI_FORMS "device:/dev/tpmrm0, swtpm:host=HOST,port=PORT, mssim:host=HOST,port=PORT, " \
+		   "tabrmd:, or a TCTI library's file name with its configuration after ':'"
+
+/* A TCTI string that tctildr cannot use as given: which TCTI forms are
+ * accepted, rather than tss2's "Functionality not supported". */
+static int tcti_refused(const char *opt, const char *conf, TSS2_RC rc, ss_err *err)
+{
+	char name[128];
+
+	snprintf(name, sizeof name, "%.*s", (int)strcspn(conf, ":"), conf);
+	if ((rc & 0xffff) == TSS2_BASE_RC_NOT_SUPPORTED)
+		return ss_err_set(err, SS_EUSAGE, "%s: no TCTI '%s' here (accepted: %s)",
+				  tcti_source(opt), name, TCTI_FORMS);
+	return ss_err_set(err, SS_EUSAGE, "%s: '%s' is not a configuration the '%s' TCTI takes "
+			  "(accepted: %s)", tcti_source(opt), conf, name, TCTI_FORMS);
+}
+
 int ss_tpm_open(ss_tpm *t, const char *tcti_opt, bool verbose, ss_err *err)
 {
 	const char *conf = ss_tcti_choose(tcti_opt);
+	uint64_t timeout;
 	TSS2_RC rc;
+	int src;
 
 	memset(t, 0, sizeof *t);
+	if ((src = tpm_timeout(&timeout, err)))
+		return src;
 	snprintf(t->conf, sizeof t->conf, "%s", conf ? conf : "default");
 	/* tss2 reads TSS2_LOG when it first logs; its WARNING/ERROR lines
 	 * carry file:line and would stack under our one-line errors. */
 	if (!verbose)
 		setenv("TSS2_LOG", "all+NONE", 1);
-	watchdog_arm(t->conf);
+	watchdog_arm(t->conf, timeout);
 	rc = Tss2_TctiLdr_Initialize(conf, &t->tcti);
 	if (rc != TSS2_RC_SUCCESS) {
 		watchdog_disarm();
@@ -98,6 +140,9 @@ int ss_tpm_open(ss_tpm *t, const char *tcti_opt, bool verbose, ss_err *err)
 			return ss_err_set(err, SS_ETPM,
 					  "connect to TPM '%s': cannot reach the TPM (is it running?)",
 					  t->conf);
+		if (conf && ((rc & 0xffff) == TSS2_BASE_RC_NOT_SUPPORTED ||
+			     (rc & 0xffff) == TSS2_BASE_RC_BAD_VALUE))
+			return tcti_refused(tcti_opt, conf, rc, err);
 		return ss_tpm_err(err, rc, "connect to TPM '%s'", t->conf);
 	}
 	rc = Esys_Initialize(&t->esys, t->tcti, NULL);

@@ -64,13 +64,15 @@ hs_verify() {
 		--session-secret-out "$T/cp.key" --state "$T/cp" <"$1"
 }
 
-# reason_is CODE: the last verify printed a denied session with this reason,
-# exit 1, and said so on stderr.
+# reason_is CODE DETAIL: the last verify printed a denied session with this
+# reason and detail, exit 1, and said both on stderr ("denied: CODE: DETAIL").
 reason_is() {
 	[ "$status" -eq 1 ] || { echo "status $status (stderr: $stderr)" >&2; return 1; }
-	[ "$stderr" = "ss-attest-handshake: denied: $1" ] || { echo "stderr: $stderr" >&2; return 1; }
+	[ "$stderr" = "ss-attest-handshake: denied: $1: $2" ] ||
+		{ printf 'stderr:\n  %s\nwant:\n  %s\n' "$stderr" "ss-attest-handshake: denied: $1: $2" >&2; return 1; }
 	[ "$(jq -r '[.approved, .reason] | join(" ")' <<<"$output")" = "false $1" ] ||
 		{ echo "session: $output" >&2; return 1; }
+	[ "$(jq -r .detail <<<"$output")" = "$2" ] || { echo "session detail: $output" >&2; return 1; }
 	[ ! -e "$T/cp.key" ] || { echo "a secret was written for a denied session" >&2; return 1; }
 }
 

@@ -66,6 +66,7 @@ def main():
         "type": "ss.session.v1",
         "approved": a.denied is None,
         "reason": a.denied or "approved",
+        "detail": "denied by the test" if a.denied else "every check passed",
         "challenge_id": "chal-1",
         "execution_id": execution["execution_id"],
         "tenant_id": execution["tenant_id"],

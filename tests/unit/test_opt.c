@@ -291,7 +291,7 @@ TEST(a_command_help_is_its_synopsis_options_and_example)
 		       "\n"
 		       "Exit status: 0 ok, 1 refused by a check, 2 usage, 3 invalid input,\n"
 		       "4 TPM error, 5 crypto error, 6 I/O or OS error, 7 VMM error.\n"
-		       "See t(1) and ss(7).\n");
+		       "See t(1) and ss-toolkit(7).\n");
 	free(buf);
 }
 
