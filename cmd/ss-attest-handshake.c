@@ -15,6 +15,7 @@
 #include "ss/enroll.h"
 #include "ss/err.h"
 #include "ss/execution.h"
+#include "ss/explain.h"
 #include "ss/handshake.h"
 #include "ss/identity.h"
 #include "ss/io.h"
@@ -29,6 +30,7 @@
 #include "ss/revocation.h"
 #include "ss/secret.h"
 #include "ss/sign.h"
+#include "ss/status.h"
 #include "ss/store.h"
 #include "ss/timefmt.h"
 #include "ss/tpm.h"
@@ -54,7 +56,7 @@ enum {
 
 static ss_cmd_fn run_enroll_challenge, run_enroll_verify, run_enrollments, run_revoke,
 	run_challenge, run_respond, run_verify, run_finish, run_policy, run_verify_quote, run_gc,
-	run_audit;
+	run_audit, run_explain, run_status;
 static ss_opt_set_fn set_option;
 
 static const ss_opt opts[] = {
@@ -189,6 +191,18 @@ static const ss_cmd cmds[] = {
 	  .help = "the audit log, filtered, each line's link checked; --check: the whole chain",
 	  .example = "ss-attest-handshake audit --since 1h --decision denied",
 	  .opts = { OPT_SINCE, OPT_RUNNER, OPT_DECISION, OPT_EVENT, OPT_CHECK, OPT_STATE } },
+	{ .name = "explain", .run = run_explain,
+	  .synopsis = "CHALLENGE_ID [--state DIR]",
+	  .help = "the archived decision on a challenge: each check, what it compared, the policy",
+	  .example = "ss-attest-handshake explain ch-5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5 | jq '.checks[] "
+		     "| select(.outcome != \"passed\")'",
+	  .operands = "CHALLENGE_ID", .operand_key = ARG_CHALLENGE_ID,
+	  .opts = { OPT_STATE } },
+	{ .name = "status", .run = run_status,
+	  .synopsis = "[--state DIR]",
+	  .help = "what the state directory holds: AKs, challenges, the last hour's decisions",
+	  .example = "ss-attest-handshake status --state /var/lib/ss | jq .last_hour",
+	  .opts = { OPT_STATE } },
 	{ NULL },
 };
 
@@ -813,6 +827,34 @@ static int run_audit(void *args, ss_err *err)
 			break;
 	ss_audit_close(&r);
 out:
+	ss_store_close(&st);
+	return rc;
+}
+
+static int run_explain(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_store st = SS_STORE_INIT;
+	cJSON *doc = NULL;
+	int rc;
+
+	if (!(rc = ss_store_open(&st, a->state, err)) &&
+	    !(rc = ss_explain(&st, a->challenge_id, &doc, err)))
+		rc = print_and_free(doc, err);
+	ss_store_close(&st);
+	return rc;
+}
+
+static int run_status(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_store st = SS_STORE_INIT;
+	cJSON *doc = NULL;
+	int rc;
+
+	if (!(rc = ss_store_open(&st, a->state, err)) &&
+	    !(rc = ss_status(&st, ss_now(), &doc, err)))
+		rc = print_and_free(doc, err);
 	ss_store_close(&st);
 	return rc;
 }
