@@ -63,7 +63,7 @@ compared() {
 	# Sizes of the quote as the runner sent it.
 	[ "$(compared malformed_evidence .attest_bytes)" = "$(jq -r .quote.attest_b64 "$T/ev.json" | base64 -d | wc -c)" ]
 	[ "$(compared malformed_evidence .signature_bytes)" = "$(jq -r .quote.signature_b64 "$T/ev.json" | base64 -d | wc -c)" ]
-	[ "$(compared unknown_challenge .pending)" = "$ID" ]
+	[ "$(compared unknown_challenge '[.challenge_id, .pending] | map(tostring) | join(" ")')" = "$ID true" ]
 	[ "$(compared challenge_expired '[.issued_at, .expires_at, .max_challenge_age, .clock_skew] | map(tostring) | join(" ")')" = \
 	  "$(jq -r '[.issued_at, .expires_at] | join(" ")' "$T/ch.json") 300 30" ]
 	[ "$(compared ak_not_enrolled '[.ak_name, .runner_id, .enrolled, .enrolled_runner_id, .enrolled_at] | map(tostring) | join(" ")')" = \

@@ -288,7 +288,11 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 		goto out;
 	}
 	j->consumed = true;
-	ss_json_add_string(ss_trace_check(j->trace, SS_R_UNKNOWN_CHALLENGE, true), "pending", id);
+	{
+		cJSON *c = ss_trace_check(j->trace, SS_R_UNKNOWN_CHALLENGE, true);
+		ss_json_add_string(c, "challenge_id", id);
+		ss_json_add_bool(c, "pending", true);
+	}
 	ss_json_add_bool(ss_trace_check(j->trace, SS_R_CHALLENGE_REUSED, true), "consumed_before",
 			 false);
 	if ((rc = ss_store_remove(st, SS_KIND_CHALLENGES, id, &found, err)))
