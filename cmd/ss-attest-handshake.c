@@ -3,6 +3,8 @@
  * enrollments, revoke.  The handshake (ss/handshake.h): challenge, verify,
  * respond, finish, gc.  Golden values: policy.  Quotes alone, from
  * tpm2-tools artifacts (ss/quote_verify.h, ss/quote_batch.h): verify-quote.
+ * The operator's view of a control plane (ss/audit.h, ss/explain.h,
+ * ss/status.h): audit, explain, status.
  * Each command is a row of cmds[] and a run_* function; the work itself is
  * in libss. */
 #include <stdio.h>
@@ -87,7 +89,7 @@ static const ss_opt opts[] = {
 	{ "reason", OPT_REASON, "TEXT", "why the AK is revoked (one line, kept in the signed record)" },
 	{ "revoked", OPT_REVOKED, NULL, "list the revoked AKs' signed records instead" },
 	{ "since", OPT_SINCE, "TIME|AGE",
-	  "only lines at or after TIME (2026-11-25T18:00:00Z) or within AGE (90s, 15m, 2h, 7d)" },
+	  "only lines at or after TIME (2026-11-25T18:00:00Z) or within AGE (2h, 7d)" },
 	{ "runner", OPT_RUNNER, "ID", "only lines naming this runner" },
 	{ "decision", OPT_DECISION, "DECISION",
 	  "only lines with this decision (approved, denied, ...; repeatable)", SS_OPT_REPEAT },
