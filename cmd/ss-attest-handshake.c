@@ -3,18 +3,22 @@
  * enrollments, revoke.  The handshake (ss/handshake.h): challenge, verify,
  * respond, finish, gc.  Golden values: policy.  Quotes alone, from
  * tpm2-tools artifacts (ss/quote_verify.h, ss/quote_batch.h): verify-quote.
+ * The operator's view of a control plane (ss/audit.h, ss/explain.h,
+ * ss/status.h): audit, explain, status.
  * Each command is a row of cmds[] and a run_* function; the work itself is
  * in libss. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ss/audit.h"
 #include "ss/credential.h"
 #include "ss/crypto.h"
 #include "ss/enc.h"
 #include "ss/enroll.h"
 #include "ss/err.h"
 #include "ss/execution.h"
+#include "ss/explain.h"
 #include "ss/handshake.h"
 #include "ss/identity.h"
 #include "ss/io.h"
@@ -27,8 +31,10 @@
 #include "ss/policy.h"
 #include "ss/quote_batch.h"
 #include "ss/quote_verify.h"
+#include "ss/revocation.h"
 #include "ss/secret.h"
 #include "ss/sign.h"
+#include "ss/status.h"
 #include "ss/store.h"
 #include "ss/timefmt.h"
 #include "ss/tpm.h"
@@ -46,11 +52,16 @@ enum {
 	OPT_KEY = SS_OPT_FIRST, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE,
 	OPT_EXECUTION, OPT_PCRS, OPT_POLICY, OPT_SECRET_OUT, OPT_TCTI, OPT_ALLOW_SIMULATOR,
 	OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_GRACE,
-	OPT_ENROLLMENT, OPT_VERBOSE = 'v',
+	OPT_ENROLLMENT,
+	OPT_REASON, OPT_REVOKED, OPT_SINCE, OPT_RUNNER, OPT_DECISION, OPT_EVENT, OPT_CHECK,
+	/* Operands, each command's by its own key. */
+	ARG_AK_NAME, ARG_CHALLENGE_ID,
+	OPT_VERBOSE = 'v',
 };
 
 static ss_cmd_fn run_enroll_challenge, run_enroll_verify, run_enrollments, run_revoke,
-	run_challenge, run_respond, run_verify, run_finish, run_policy, run_verify_quote, run_gc;
+	run_challenge, run_respond, run_verify, run_finish, run_policy, run_verify_quote, run_gc,
+	run_audit, run_explain, run_status;
 static ss_opt_set_fn set_option;
 
 static const ss_opt opts[] = {
@@ -80,6 +91,17 @@ static const ss_opt opts[] = {
 	{ "batch", OPT_BATCH, NULL, "JSONL of quotes on standard input, one verdict per line out" },
 	{ "jobs", OPT_JOBS, "N", "threads for --batch (default: the CPUs it may run on)" },
 	{ "grace", OPT_GRACE, "SECONDS", "keep records this long past their expiry (default 3600)" },
+	{ "reason", OPT_REASON, "TEXT", "why the AK is revoked (one line, kept in the signed record)" },
+	{ "revoked", OPT_REVOKED, NULL, "list the revoked AKs' signed records instead" },
+	{ "since", OPT_SINCE, "TIME|AGE",
+	  "only lines at or after TIME (2026-11-25T18:00:00Z) or within AGE (2h, 7d)" },
+	{ "runner", OPT_RUNNER, "ID", "only lines naming this runner" },
+	{ "decision", OPT_DECISION, "DECISION",
+	  "only lines with this decision (approved, denied, ...; repeatable)", SS_OPT_REPEAT },
+	{ "event", OPT_EVENT, "EVENT",
+	  "only lines of this event (verify, enroll-challenge, enroll-verify, revoke; "
+	  "repeatable)", SS_OPT_REPEAT },
+	{ "check", OPT_CHECK, NULL, "check the whole log's hash chain; print a summary" },
 	{ "tcti", OPT_TCTI, "TCTI",
 	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI, the tpm2-tss default)", SS_OPT_GLOBAL },
 	{ "verbose", OPT_VERBOSE, NULL, "let tpm2-tss log its warnings and errors", SS_OPT_GLOBAL },
@@ -106,17 +128,19 @@ static const ss_cmd cmds[] = {
 	  .opts = { OPT_KEY, OPT_STATE },
 	  .needs = { OPT_KEY } },
 	{ .name = "enrollments", .run = run_enrollments,
-	  .synopsis = "[--key CP_KEY.pem | --cp-pub PUB.pem ...] [--state DIR]",
-	  .help = "print the enrolled AKs' records, one per line",
+	  .synopsis = "[--revoked] [--key CP_KEY.pem | --cp-pub PUB.pem ...] [--state DIR]",
+	  .help = "print the enrolled (or revoked) AKs' records, one per line",
 	  .example = "ss-attest-handshake enrollments --cp-pub cp.pub",
-	  .opts = { OPT_KEY, OPT_CP_PUB, OPT_STATE } },
+	  .opts = { OPT_REVOKED, OPT_KEY, OPT_CP_PUB, OPT_STATE } },
 	{ .name = "revoke", .run = run_revoke,
-	  .synopsis = "AK_NAME [--state DIR]",
-	  .help = "remove an AK from the enrolled store for good",
+	  .synopsis = "AK_NAME --key CP_KEY.pem --reason TEXT [--state DIR]",
+	  .help = "remove an AK from the enrolled store for good; print the signed revocation",
 	  .example = "ss-attest-handshake revoke "
-		     "000b4bb466b741900ac99cbfe8c29ee025d1136a327e827466ae5a85c3c133b2a5dc",
-	  .operands = "AK_NAME",
-	  .opts = { OPT_STATE } },
+		     "000b4bb466b741900ac99cbfe8c29ee025d1136a327e827466ae5a85c3c133b2a5dc "
+		     "--key cp.pem --reason 'host decommissioned'",
+	  .operands = "AK_NAME", .operand_key = ARG_AK_NAME,
+	  .opts = { OPT_KEY, OPT_REASON, OPT_STATE },
+	  .needs = { OPT_KEY, OPT_REASON } },
 	{ .name = "challenge", .run = run_challenge,
 	  .synopsis = "--key CP_KEY.pem --execution EXEC.json [--pcrs SPEC] [--ttl SECONDS] "
 		      "[--state DIR]",
@@ -169,6 +193,24 @@ static const ss_cmd cmds[] = {
 	  .help = "remove expired challenges and leftover ephemeral keys",
 	  .example = "ss-attest-handshake gc --grace 600 --state /var/lib/ss",
 	  .opts = { OPT_GRACE, OPT_STATE } },
+	{ .name = "audit", .run = run_audit,
+	  .synopsis = "[--since TIME|AGE] [--runner ID] [--decision D ...] [--event E ...] | "
+		      "--check [--state DIR]",
+	  .help = "the audit log, filtered, each line's link checked; --check: the whole chain",
+	  .example = "ss-attest-handshake audit --since 1h --decision denied",
+	  .opts = { OPT_SINCE, OPT_RUNNER, OPT_DECISION, OPT_EVENT, OPT_CHECK, OPT_STATE } },
+	{ .name = "explain", .run = run_explain,
+	  .synopsis = "CHALLENGE_ID [--state DIR]",
+	  .help = "the archived decision on a challenge: each check, what it compared, the policy",
+	  .example = "ss-attest-handshake explain ch-5f0c1d2e3a4b5c6d7e8f90a1b2c3d4e5 | jq '.checks[] "
+		     "| select(.outcome != \"passed\")'",
+	  .operands = "CHALLENGE_ID", .operand_key = ARG_CHALLENGE_ID,
+	  .opts = { OPT_STATE } },
+	{ .name = "status", .run = run_status,
+	  .synopsis = "[--state DIR]",
+	  .help = "what the state directory holds: AKs, challenges, the last hour's decisions",
+	  .example = "ss-attest-handshake status --state /var/lib/ss | jq .last_hour",
+	  .opts = { OPT_STATE } },
 	{ NULL },
 };
 
@@ -192,8 +234,29 @@ struct args {
 	uint64_t jobs;
 	uint64_t grace;
 	bool grace_set;
-	const char *ak_name; /* revoke's operand */
+	uint8_t ak_name[SS_TPM_NAME_MAX]; /* revoke's operand */
+	size_t ak_name_len;
+	const char *challenge_id;         /* explain's operand */
+	const char *reason;
+	bool revoked, check;
+	ss_audit_filter filter;
 };
+
+/* AK_NAME: a TPM name in hex (either case, as tpm2-tools users paste it):
+ * a known hash algorithm id and a digest of its size. */
+static int parse_ak_name(const char *s, uint8_t *name, size_t *len, ss_err *err)
+{
+	const EVP_MD *md;
+	int rc = ss_opt_hex("AK_NAME", s, name, SS_TPM_NAME_MAX, len, err);
+
+	if (rc)
+		return rc;
+	md = *len > 2 ? ss_md_for_alg((uint16_t)(name[0] << 8 | name[1])) : NULL;
+	if (!md || *len != 2 + (size_t)EVP_MD_get_size(md))
+		return ss_err_set(err, SS_EUSAGE,
+				  "AK_NAME: not a TPM name (hash algorithm id, then its digest)");
+	return SS_OK;
+}
 
 static int set_option(void *args, int key, const char *arg, ss_err *err)
 {
@@ -227,7 +290,48 @@ static int set_option(void *args, int key, const char *arg, ss_err *err)
 			return ss_err_set(err, SS_EUSAGE, "at most %d '--cp-pub' keys", SS_KEYRING_MAX);
 		a->cp_pub[a->ncp_pub++] = arg;
 		break;
-	case SS_OPERAND: a->ak_name = arg; break;
+	case OPT_REASON:
+		if (!ss_revocation_valid_reason(arg))
+			return ss_err_set(err, SS_EUSAGE, "--reason: not one line of 1 to %d bytes",
+					  SS_REVOCATION_REASON_MAX);
+		a->reason = arg;
+		break;
+	case OPT_REVOKED: a->revoked = true; break;
+	case OPT_CHECK: a->check = true; break;
+	case OPT_SINCE:
+		if (!ss_time_or_age(arg, ss_now(), &a->filter.since))
+			return ss_err_set(err, SS_EUSAGE,
+					  "--since: '%s' is not a time (2026-11-25T18:00:00Z) or an "
+					  "age (90s, 15m, 2h, 7d)", arg);
+		a->filter.has_since = true;
+		break;
+	case OPT_RUNNER:
+		a->filter.runner_id = arg;
+		return ss_opt_id("--runner", arg, err);
+	case OPT_DECISION:
+		if (!ss_audit_is_decision(arg))
+			return ss_err_set(err, SS_EUSAGE,
+					  "--decision: '%s' is not one of issued, enrolled, revoked, "
+					  "approved, denied, refused, aborted", arg);
+		if (a->filter.ndecisions == SS_AUDIT_FILTER_MAX)
+			return ss_err_set(err, SS_EUSAGE, "at most %d '--decision' values",
+					  SS_AUDIT_FILTER_MAX);
+		a->filter.decisions[a->filter.ndecisions++] = arg;
+		break;
+	case OPT_EVENT:
+		if (!ss_audit_is_event(arg))
+			return ss_err_set(err, SS_EUSAGE,
+					  "--event: '%s' is not one of verify, enroll-challenge, "
+					  "enroll-verify, revoke", arg);
+		if (a->filter.nevents == SS_AUDIT_FILTER_MAX)
+			return ss_err_set(err, SS_EUSAGE, "at most %d '--event' values",
+					  SS_AUDIT_FILTER_MAX);
+		a->filter.events[a->filter.nevents++] = arg;
+		break;
+	case ARG_AK_NAME: return parse_ak_name(arg, a->ak_name, &a->ak_name_len, err);
+	case ARG_CHALLENGE_ID:
+		a->challenge_id = arg;
+		return ss_opt_id("CHALLENGE_ID", arg, err);
 	}
 	return SS_OK;
 }
@@ -332,8 +436,11 @@ static int run_enrollments(void *args, ss_err *err)
 		rc = ss_keyring_add_signer(&ring, &cp, err);
 	for (int i = 0; !rc && i < a->ncp_pub; i++)
 		rc = ss_keyring_add_file(&ring, a->cp_pub[i], err);
-	if (rc || (rc = ss_store_open(&st, a->state, err)) ||
-	    (rc = ss_enroll_list(&st, ring.n ? &ring : NULL, &records, err)))
+	if (rc || (rc = ss_store_open(&st, a->state, err)))
+		goto out;
+	rc = a->revoked ? ss_revocation_list(&st, ring.n ? &ring : NULL, &records, err)
+			: ss_enroll_list(&st, ring.n ? &ring : NULL, &records, err);
+	if (rc)
 		goto out;
 	cJSON_ArrayForEach(r, records)
 		if ((rc = ss_json_print_line(r, err)))
@@ -346,35 +453,22 @@ out:
 	return rc;
 }
 
-/* AK_NAME: a TPM name in hex (either case, as tpm2-tools users paste it):
- * a known hash algorithm id and a digest of its size. */
-static int parse_ak_name(const char *s, uint8_t *name, size_t *len, ss_err *err)
-{
-	const EVP_MD *md;
-	int rc = ss_opt_hex("AK_NAME", s, name, SS_TPM_NAME_MAX, len, err);
-
-	if (rc)
-		return rc;
-	md = *len > 2 ? ss_md_for_alg((uint16_t)(name[0] << 8 | name[1])) : NULL;
-	if (!md || *len != 2 + (size_t)EVP_MD_get_size(md))
-		return ss_err_set(err, SS_EUSAGE,
-				  "AK_NAME: not a TPM name (hash algorithm id, then its digest)");
-	return SS_OK;
-}
-
 static int run_revoke(void *args, ss_err *err)
 {
 	const struct args *a = args;
-	uint8_t name[SS_TPM_NAME_MAX];
-	size_t len = 0;
+	ss_signer cp = { 0 };
 	ss_store st = SS_STORE_INIT;
+	cJSON *revocation = NULL;
 	int rc;
 
-	if ((rc = parse_ak_name(a->ak_name, name, &len, err)) ||
-	    (rc = ss_store_open(&st, a->state, err)))
-		return rc;
-	rc = ss_enroll_revoke(&st, name, len, ss_now(), err);
+	if ((rc = ss_signer_load(a->key, &cp, err)) || (rc = ss_store_open(&st, a->state, err)) ||
+	    (rc = ss_enroll_revoke(&st, &cp, a->ak_name, a->ak_name_len, a->reason, ss_now(),
+				   &revocation, err)))
+		goto out;
+	rc = print_and_free(revocation, err);
+out:
 	ss_store_close(&st);
+	ss_signer_free(&cp);
 	return rc;
 }
 
@@ -816,6 +910,83 @@ static int run_gc(void *args, ss_err *err)
 		goto out;
 	rc = print_and_free(report, err);
 out:
+	ss_store_close(&st);
+	return rc;
+}
+
+/* ---- the operator's view of the state ------------------------------------- */
+
+static int run_audit_check(const struct args *a, ss_err *err)
+{
+	ss_store st = SS_STORE_INIT;
+	cJSON *report = NULL;
+	int rc, verdict;
+
+	if (a->filter.has_since || a->filter.runner_id || a->filter.nevents ||
+	    a->filter.ndecisions)
+		return ss_err_set(err, SS_EUSAGE, "--check reads the whole log: no --since, "
+				  "--runner, --decision or --event");
+	if ((rc = ss_store_open(&st, a->state, err)))
+		return rc;
+	verdict = ss_audit_check(&st, &report, err);
+	ss_store_close(&st);
+	/* Intact or broken, the summary is the answer. */
+	if (report && (rc = print_and_free(report, err)))
+		return rc;
+	return verdict;
+}
+
+static int run_audit(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_store st = SS_STORE_INIT;
+	ss_audit_reader r;
+	const cJSON *e;
+	const char *line;
+	size_t len;
+	int rc;
+
+	if (a->check)
+		return run_audit_check(a, err);
+	if ((rc = ss_store_open(&st, a->state, err)))
+		return rc;
+	if ((rc = ss_audit_open(&st, &r, err)))
+		goto out;
+	/* The lines before a break are printed: each was checked. */
+	while (!(rc = ss_audit_next(&r, &e, &line, &len, err)) && e)
+		if (ss_audit_match(&a->filter, e) &&
+		    ((rc = ss_stdout_write(line, len, err)) || (rc = ss_stdout_write("\n", 1, err))))
+			break;
+	ss_audit_close(&r);
+out:
+	ss_store_close(&st);
+	return rc;
+}
+
+static int run_explain(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_store st = SS_STORE_INIT;
+	cJSON *doc = NULL;
+	int rc;
+
+	if (!(rc = ss_store_open(&st, a->state, err)) &&
+	    !(rc = ss_explain(&st, a->challenge_id, &doc, err)))
+		rc = print_and_free(doc, err);
+	ss_store_close(&st);
+	return rc;
+}
+
+static int run_status(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_store st = SS_STORE_INIT;
+	cJSON *doc = NULL;
+	int rc;
+
+	if (!(rc = ss_store_open(&st, a->state, err)) &&
+	    !(rc = ss_status(&st, ss_now(), &doc, err)))
+		rc = print_and_free(doc, err);
 	ss_store_close(&st);
 	return rc;
 }

@@ -70,3 +70,25 @@ verify-quote"
 	assert_success
 	assert_output "--handle"
 }
+
+@test "the bash completion completes the operator's commands, their options and values" {
+	complete_hs() {
+		bash -c "source /usr/share/bash-completion/bash_completion
+			source '$SS_TOP/completions/bash/ss-attest-handshake'
+			COMP_WORDS=($1); COMP_CWORD=$2; COMP_LINE='$1'; COMP_POINT=\${#COMP_LINE}
+			_ss_attest_handshake; printf '%s\n' \"\${COMPREPLY[@]}\""
+	}
+	run complete_hs "ss-attest-handshake st" 1
+	assert_output "status"
+	run complete_hs "ss-attest-handshake audit --d" 2
+	assert_output "--decision"
+	run complete_hs "ss-attest-handshake audit --decision d" 3
+	assert_output "denied"
+	run complete_hs "ss-attest-handshake audit --event enroll" 3
+	assert_output "enroll-challenge
+enroll-verify"
+	run complete_hs "ss-attest-handshake revoke 000b00 --r" 3
+	assert_output "--reason"
+	run complete_hs "ss-attest-handshake enrollments --rev" 2
+	assert_output "--revoked"
+}

@@ -134,15 +134,19 @@ refused: credential response: challenge '$cid' was already used"
 	enroll_respond "$T/ch.json" "$RSA_EK" "$AK" "$T/resp.json"
 	hs enroll-verify --key "$CP_KEY" <"$T/resp.json" >"$T/enr.json"
 	# tpm2-tools print names in lowercase; an operator may paste either.
-	run --separate-stderr hs revoke "${NAME^^}"
+	run --separate-stderr hs revoke "${NAME^^}" --key "$CP_KEY" --reason "host decommissioned"
 	assert_success
-	[ -z "$output$stderr" ]
+	[ -z "$stderr" ]
+	echo "$output" >"$T/revocation.json"
+	validate_schema ss.revocation.v1 "$T/revocation.json"
+	run jq -r '[.type, .ak_name, .runner_id, .reason] | join(" ")' "$T/revocation.json"
+	assert_output "ss.revocation.v1 $NAME runner-1 host decommissioned"
 	run --separate-stderr hs enrollments --key "$CP_KEY"
 	assert_success
 	assert_output ""
 	run jq -c .enrollment "$STATE/revoked/$NAME"
 	assert_output "$(cat "$T/enr.json")"
-	run --separate-stderr hs revoke "$NAME"
+	run --separate-stderr hs revoke "$NAME" --key "$CP_KEY" --reason again
 	assert_failure_exact 1 "ss-attest-handshake: AK '$NAME' is already revoked"
 	run --separate-stderr hs enroll-challenge --key "$CP_KEY" --identity "$KIT.json" \
 		--ek-ca "$SWTPM_CA_BUNDLE"
@@ -152,8 +156,68 @@ refused: credential response: challenge '$cid' was already used"
 refused"
 }
 
+@test "enrollments --revoked lists the signed revocations, checked like enrollments" {
+	enroll_challenge "$KIT" "$T/ch.json"
+	enroll_respond "$T/ch.json" "$RSA_EK" "$AK" "$T/resp.json"
+	hs enroll-verify --key "$CP_KEY" <"$T/resp.json" >"$T/enr.json"
+	run --separate-stderr hs enrollments --revoked --key "$CP_KEY"
+	assert_success
+	assert_output ""
+	hs revoke "$NAME" --key "$CP_KEY" --reason "TPM replaced" >"$T/revocation.json"
+	# What revoke printed is what is kept, and what is listed.
+	run --separate-stderr hs enrollments --revoked --key "$CP_KEY"
+	assert_success
+	assert_output "$(cat "$T/revocation.json")"
+	assert_equal "$(cat "$STATE/revoked/$NAME")" "$(cat "$T/revocation.json")"
+	run --separate-stderr hs enrollments --revoked --cp-pub "$CP_PUB"
+	assert_output "$(cat "$T/revocation.json")"
+	echo "$output" >"$T/list.jsonl"
+	validate_schema ss.revocation.v1 "$T/list.jsonl" --lines
+	# Its signature, checked with openssl over the JCS of the rest
+	# (this ASCII, integer-free document: sorted keys, no spaces).
+	jq -cS 'del(.signature)' "$T/revocation.json" | tr -d '\n' >"$T/rev.jcs"
+	jq -r .signature.value "$T/revocation.json" | base64 -d >"$T/rev.sig"
+	openssl dgst -sha256 -verify "$CP_PUB" -signature "$T/rev.sig" "$T/rev.jcs"
+	run jq -r 'select(.event == "revoke") | [.decision, .ak_name, .runner_id, .reason] | join("|")' "$STATE/audit.jsonl"
+	assert_output "revoked|$NAME|runner-1|TPM replaced"
+
+	cp_key "$T/other.pem"
+	openssl pkey -in "$T/other.pem" -pubout -out "$T/other.pub" 2>/dev/null
+	run --separate-stderr hs enrollments --revoked --cp-pub "$T/other.pub"
+	assert_failure_exact 1 "ss-attest-handshake: revoked record '$NAME': signed by a key that is not pinned (key_id $(jq -r .signature.key_id "$T/revocation.json"))"
+	jq -c '.reason = "nothing to see"' "$T/revocation.json" >"$STATE/revoked/$NAME"
+	run --separate-stderr hs enrollments --revoked --key "$CP_KEY"
+	assert_failure_exact 1 "ss-attest-handshake: revoked record '$NAME': signature does not verify"
+	# A record revoked before revocations were signed: listed as stored
+	# without a key, refused with one.
+	jq -c '{revoked_at: .revoked_at, enrollment: .enrollment}' "$T/revocation.json" >"$STATE/revoked/$NAME"
+	run --separate-stderr hs enrollments --revoked
+	assert_success
+	assert_output "$(cat "$STATE/revoked/$NAME")"
+	run --separate-stderr hs enrollments --revoked --cp-pub "$CP_PUB"
+	assert_failure_exact 1 "ss-attest-handshake: revoked record '$NAME': not signed (revoked before revocations were signed)"
+}
+
+@test "revoke: a reason is required, one line, and the key must be the control plane's" {
+	t=ss-attest-handshake
+	run --separate-stderr $t revoke "$NAME"
+	assert_failure_exact 2 "$t: revoke: needs --key"
+	run --separate-stderr $t revoke "$NAME" --key "$CP_KEY"
+	assert_failure_exact 2 "$t: revoke: needs --reason"
+	run --separate-stderr $t revoke "$NAME" --key "$CP_KEY" --reason ''
+	assert_failure_exact 2 "$t: --reason: not one line of 1 to 256 bytes"
+	run --separate-stderr $t revoke "$NAME" --key "$CP_KEY" --reason $'two\nlines'
+	assert_failure_exact 2 "$t: --reason: not one line of 1 to 256 bytes"
+	run --separate-stderr $t revoke "$NAME" --key "$CP_KEY" --reason "$(printf '%0257d' 0)"
+	assert_failure_exact 2 "$t: --reason: not one line of 1 to 256 bytes"
+	cp "$CP_PUB" "$T/cp.pub" && chmod 600 "$T/cp.pub"
+	run --separate-stderr $t revoke "$NAME" --key "$T/cp.pub" --reason x
+	assert_failure_exact 3 "$t: '$T/cp.pub' is not a PEM private key"
+	[ ! -e "$STATE/audit.jsonl" ]
+}
+
 @test "revoking an AK that was never enrolled is refused" {
-	run --separate-stderr hs revoke "$NAME"
+	run --separate-stderr hs revoke "$NAME" --key "$CP_KEY" --reason "never enrolled"
 	assert_failure_exact 1 "ss-attest-handshake: AK '$NAME' is not enrolled"
 }
 

@@ -242,7 +242,7 @@ teardown() { assert_tpm_clean; }
 
 @test "a revoked AK is denied: ak_not_enrolled" {
 	name=$(jq -r .ak_name "$HS/enrollment.json")
-	run --separate-stderr hs revoke "$name" --state "$T/cp"
+	run --separate-stderr hs revoke "$name" --key "$HS/cp.pem" --reason "compromised" --state "$T/cp"
 	assert_success
 	hs_challenge
 	hs_respond

@@ -12,6 +12,7 @@
 #include "ss/enc.h"
 #include "ss/json.h"
 #include "ss/make_credential.h"
+#include "ss/revocation.h"
 #include "ss/secret.h"
 #include "ss/timefmt.h"
 
@@ -521,7 +522,8 @@ out:
 
 /* ---- revoke -------------------------------------------------------------- */
 
-int ss_enroll_revoke(ss_store *st, const uint8_t *ak_name, size_t ak_name_len, int64_t now,
+int ss_enroll_revoke(ss_store *st, const ss_signer *cp, const uint8_t *ak_name,
+		     size_t ak_name_len, const char *reason, int64_t now, cJSON **revocation,
 		     ss_err *err)
 {
 	char name_hex[NAME_HEX_MAX];
@@ -531,9 +533,13 @@ int ss_enroll_revoke(ss_store *st, const uint8_t *ak_name, size_t ak_name_len, i
 	bool found = false;
 	int rc;
 
+	*revocation = NULL;
 	if (ak_name_len < 2 || ak_name_len > SS_TPM_NAME_MAX)
 		return ss_err_set(err, SS_EUSAGE, "AK name of %zu bytes is not a TPM name",
 				  ak_name_len);
+	if (!ss_revocation_valid_reason(reason))
+		return ss_err_set(err, SS_EUSAGE, "a reason is one line of 1 to %d bytes",
+				  SS_REVOCATION_REASON_MAX);
 	ss_hex_encode(ak_name, ak_name_len, name_hex);
 	if ((rc = ss_store_lock(st, err)))
 		return rc;
@@ -550,24 +556,32 @@ int ss_enroll_revoke(ss_store *st, const uint8_t *ak_name, size_t ak_name_len, i
 		rc = audit_refusal(st, entry, err);
 		goto out;
 	}
+	/* The enrolled record is kept as it was stored, signed or not: the
+	 * revocation vouches for the revoking, never for the enrollment. */
+	rid = cJSON_GetObjectItemCaseSensitive(doc, "runner_id");
+	record = ss_revocation_to_json(name_hex,
+				       cJSON_IsString(rid) && ss_valid_id(rid->valuestring)
+					       ? rid->valuestring
+					       : NULL,
+				       reason, now, doc);
+	if ((rc = ss_doc_sign(record, cp, err)))
+		goto out;
 	entry = ss_audit_entry("revoke", "revoked", now);
 	ss_json_add_string(entry, "ak_name", name_hex);
-	rid = cJSON_GetObjectItemCaseSensitive(doc, "runner_id");
 	if (cJSON_IsString(rid))
 		ss_json_add_string(entry, "runner_id", rid->valuestring);
+	ss_json_add_string(entry, "reason", reason);
 	if ((rc = ss_audit_append(st, entry, err)))
 		goto out;
-	/* Keep the record, with the time it was revoked, then drop it from
-	 * the enrolled store; a crash in between leaves it enrolled and the
-	 * revoke can simply be repeated. */
-	record = ss_json_new_object();
-	ss_json_add_time(record, "revoked_at", now);
-	ss_json_add_item(record, "enrollment", doc);
-	doc = NULL;
+	/* Keep the signed record, then drop the AK from the enrolled store; a
+	 * crash in between leaves it enrolled and the revoke can simply be
+	 * repeated. */
 	ss_json_write(record, &text);
 	if ((rc = ss_store_put(st, SS_KIND_REVOKED, name_hex, text.data, text.len, false, err)) ||
 	    (rc = ss_store_remove(st, SS_KIND_ENROLLED, name_hex, &found, err)))
 		goto out;
+	*revocation = record;
+	record = NULL;
 	rc = SS_OK;
 out:
 	ss_store_unlock(st);

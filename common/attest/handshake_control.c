@@ -9,6 +9,7 @@
 #include "ss/crypto.h"
 #include "ss/enc.h"
 #include "ss/enroll.h"
+#include "ss/explain.h"
 #include "ss/io.h"
 #include "ss/json.h"
 #include "ss/output.h"
@@ -85,6 +86,7 @@ struct judgement {
 	ss_challenge ch;
 	ss_secret cp_eph;
 	ss_enrollment enr;
+	cJSON *trace;           /* the checks run, for the archive (ss/explain.h) */
 };
 
 static int deny(struct judgement *j, const char *reason, const char *fmt, ...)
@@ -99,6 +101,124 @@ static int deny(struct judgement *j, const char *reason, const char *fmt, ...)
 	vsnprintf(j->s.detail, sizeof j->s.detail, fmt, ap);
 	va_end(ap);
 	return SS_REFUSED;
+}
+
+/* ---- what each check compared, for explain (ss/explain.h) ---------------- */
+
+static void trace_decoded(struct judgement *j, const ss_evidence *ev)
+{
+	cJSON *c = ss_trace_check(j->trace, SS_R_MALFORMED, true);
+
+	ss_json_add_int(c, "attest_bytes", (int64_t)ev->quote.attest.len);
+	ss_json_add_int(c, "signature_bytes", (int64_t)ev->quote.sig.len);
+}
+
+static void trace_expiry(struct judgement *j)
+{
+	const ss_policy *p = j->v->policy;
+	int64_t now = j->v->now;
+	cJSON *c = ss_trace_check(j->trace, SS_R_CHALLENGE_EXPIRED,
+				  now <= j->ch.expires_at + p->clock_skew &&
+					  now - j->ch.issued_at <= p->max_challenge_age + p->clock_skew &&
+					  j->ch.issued_at <= now + p->clock_skew);
+
+	ss_json_add_time(c, "verified_at", now);
+	ss_json_add_time(c, "issued_at", j->ch.issued_at);
+	ss_json_add_time(c, "expires_at", j->ch.expires_at);
+	ss_json_add_int(c, "max_challenge_age", p->max_challenge_age);
+	ss_json_add_int(c, "clock_skew", p->clock_skew);
+}
+
+static void trace_enrollment(struct judgement *j, const ss_evidence *ev, int rc, bool found)
+{
+	bool mine = !rc && found && strcmp(j->enr.runner_id, ev->runner_id) == 0;
+	cJSON *c = ss_trace_check(j->trace, SS_R_AK_NOT_ENROLLED, mine);
+
+	ss_json_add_hex(c, "ak_name", ev->quote.ak_name, ev->quote.ak_name_len);
+	ss_json_add_string(c, "runner_id", ev->runner_id);
+	ss_json_add_bool(c, "enrolled", !rc && found);
+	ss_json_add_string_or_null(c, "enrolled_runner_id", !rc && found ? j->enr.runner_id : NULL);
+	if (!rc && found)
+		ss_json_add_time(c, "enrolled_at", j->enr.enrolled_at);
+	else
+		ss_json_add_null(c, "enrolled_at");
+}
+
+/* Every PCR the policy names: the quoted value beside the allowed ones. */
+static void trace_policy(struct judgement *j, const ss_quote *q)
+{
+	const ss_policy *p = j->v->policy;
+	bool passed = !p->mask || q->sel.hash == p->bank;
+	cJSON *c, *pcrs;
+	char idx[4];
+
+	for (unsigned i = 0; passed && i < SS_PCR_COUNT; i++)
+		if (p->mask & (1u << i))
+			passed = (q->sel.mask & (1u << i)) && ss_policy_allows(p, i, q->pcr[i]);
+	if (!(c = ss_trace_check(j->trace, SS_R_POLICY, passed)))
+		return;
+	if (!p->mask) {
+		ss_json_add_string(c, "pcrs", "any");
+		return;
+	}
+	ss_json_add_string(c, "pcr_bank", p->bank->name);
+	ss_json_add_string(c, "quoted_bank", q->sel.hash->name);
+	pcrs = ss_json_add_object(c, "pcrs");
+	for (unsigned i = 0; i < SS_PCR_COUNT; i++) {
+		cJSON *one, *allowed;
+		if (!(p->mask & (1u << i)))
+			continue;
+		snprintf(idx, sizeof idx, "%u", i);
+		one = ss_json_add_object(pcrs, idx);
+		if (q->sel.hash == p->bank && (q->sel.mask & (1u << i)))
+			ss_json_add_hex(one, "quoted", q->pcr[i], p->bank->size);
+		else
+			ss_json_add_null(one, "quoted");
+		if (!(allowed = cJSON_CreateArray()))
+			ss_oom();
+		for (unsigned k = 0; k < p->nvalues[i]; k++) {
+			ss_buf hex = SS_BUF_INIT;
+			ss_hex_append(&hex, p->values[i][k], p->bank->size);
+			if (!cJSON_AddItemToArray(allowed, cJSON_CreateString(ss_buf_str(&hex))))
+				ss_oom();
+			ss_buf_free(&hex);
+		}
+		ss_json_add_item(one, "allowed", allowed);
+	}
+}
+
+static void trace_clock(struct judgement *j, const TPMS_CLOCK_INFO *ci)
+{
+	bool required = j->v->policy->require_clock_safe;
+	cJSON *c = ss_trace_check(j->trace, SS_R_CLOCK, !required || ci->safe == TPM2_YES);
+
+	ss_json_add_bool(c, "safe", ci->safe == TPM2_YES);
+	ss_json_add_bool(c, "required", required);
+}
+
+static void trace_counters(struct judgement *j, const TPMS_CLOCK_INFO *ci, bool seen,
+			   int64_t last_reset, int64_t last_restart, bool passed)
+{
+	cJSON *c = ss_trace_check(j->trace, SS_R_ROLLBACK, passed);
+
+	ss_json_add_int(c, "reset_count", ci->resetCount);
+	ss_json_add_int(c, "restart_count", ci->restartCount);
+	if (seen) {
+		ss_json_add_int(c, "last_reset_count", last_reset);
+		ss_json_add_int(c, "last_restart_count", last_restart);
+	} else {
+		ss_json_add_null(c, "last_reset_count");
+		ss_json_add_null(c, "last_restart_count");
+	}
+}
+
+static void trace_simulator(struct judgement *j)
+{
+	bool allowed = j->v->policy->allow_simulator;
+	cJSON *c = ss_trace_check(j->trace, SS_R_SIMULATOR, !j->enr.simulator || allowed);
+
+	ss_json_add_bool(c, "simulator", j->enr.simulator);
+	ss_json_add_bool(c, "allowed", allowed);
 }
 
 /* A used challenge is still one of ours: the denied session names its
@@ -166,6 +286,13 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 		goto out;
 	}
 	j->consumed = true;
+	{
+		cJSON *c = ss_trace_check(j->trace, SS_R_UNKNOWN_CHALLENGE, true);
+		ss_json_add_string(c, "challenge_id", id);
+		ss_json_add_bool(c, "pending", true);
+	}
+	ss_json_add_bool(ss_trace_check(j->trace, SS_R_CHALLENGE_REUSED, true), "consumed_before",
+			 false);
 	if ((rc = ss_store_remove(st, SS_KIND_CHALLENGES, id, &found, err)))
 		goto out;
 	j->challenge_doc = cJSON_Duplicate(ch, 1);
@@ -241,6 +368,7 @@ static int check_counters(struct judgement *j, const TPMS_CLOCK_INFO *ci, ss_err
 		goto out;
 	rollback = ci->resetCount < last_reset ||
 		   (ci->resetCount == last_reset && ci->restartCount < last_restart);
+	trace_counters(j, ci, found, last_reset, last_restart, !rollback);
 	if (rollback) {
 		rc = deny(j, SS_R_ROLLBACK,
 			  "resetCount/restartCount %u/%u are below the last seen %lld/%lld",
@@ -277,6 +405,7 @@ static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blob
 
 	if ((rc = consume_challenge(j, ev->challenge_id, err)))
 		return rc;
+	trace_expiry(j);
 	if (v->now > j->ch.expires_at + p->clock_skew)
 		return deny(j, SS_R_CHALLENGE_EXPIRED, "challenge expired %lld s ago",
 			    (long long)(v->now - j->ch.expires_at));
@@ -288,6 +417,7 @@ static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blob
 
 	rc = ss_enrollment_lookup(v->st, v->own, ev->quote.ak_name, ev->quote.ak_name_len, &j->enr,
 				  &found, err);
+	trace_enrollment(j, ev, rc, found);
 	if (rc == SS_REFUSED)
 		return deny(j, SS_R_AK_NOT_ENROLLED, "%s", err->msg);
 	if (rc)
@@ -307,6 +437,7 @@ static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blob
 		ss_quote_expect e = { &j->enr.ak_pub.publicArea, extra, sizeof extra, &j->ch.sel,
 				      &ev->quote.sel, (const uint8_t(*)[SS_MAX_DIGEST])ev->quote.pcr,
 				      p->allowed_hashes };
+		e.trace = j->trace;
 		rc = ss_quote_verify_key(ev->quote.attest.data, ev->quote.attest.len, qb, &ak, &e,
 					 &verdict, err);
 	}
@@ -323,12 +454,15 @@ static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blob
 	j->s.clock.clock = a->clockInfo.clock;
 	j->s.clock.safe = a->clockInfo.safe == TPM2_YES;
 
+	trace_policy(j, &ev->quote);
 	if ((rc = check_policy_values(j, &ev->quote)))
 		return rc;
+	trace_clock(j, &a->clockInfo);
 	if (p->require_clock_safe && a->clockInfo.safe != TPM2_YES)
 		return deny(j, SS_R_CLOCK, "the TPM reports clock.safe = no");
 	if ((rc = check_counters(j, &a->clockInfo, err)))
 		return rc;
+	trace_simulator(j);
 	if (j->enr.simulator && !p->allow_simulator)
 		return deny(j, SS_R_SIMULATOR, "the AK's EK certificate is a simulator's");
 	return SS_OK;
@@ -377,6 +511,9 @@ static int archive(struct judgement *j, const cJSON *evidence_doc, const cJSON *
 	ss_json_add_item(rec, "evidence", cJSON_Duplicate(evidence_doc, 1));
 	ss_json_add_item(rec, "session", cJSON_Duplicate(session, 1));
 	ss_json_add_string(rec, "policy_sha256", policy_hex);
+	/* What each check compared, for explain (ss/explain.h). */
+	ss_json_add_string(rec, "detail", j->s.detail);
+	ss_json_add_item(rec, "checks", cJSON_Duplicate(j->trace, 1));
 	ss_json_write(rec, &b);
 	cJSON_Delete(rec);
 	rc = ss_store_put(st, SS_KIND_DECISIONS, j->s.challenge_id, b.data, b.len, false, err);
@@ -501,6 +638,8 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	j.v = v;
 	if ((rc = ss_evidence_parse(evidence_doc, &ev, err)))
 		return ss_err_prefix(err, "evidence");
+	if (!(j.trace = cJSON_CreateArray()))
+		ss_oom();
 	if ((rc = ss_sha256(v->policy->text.data, v->policy->text.len, ph, err)))
 		goto out;
 	ss_hex_encode(ph, sizeof ph, policy_hex);
@@ -526,6 +665,7 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 			    ev.quote.sig.len, &qb, &decode_err))
 		verdict = deny(&j, SS_R_MALFORMED, "%s", decode_err.msg);
 	else {
+		trace_decoded(&j, &ev);
 		snprintf(j.s.challenge_id, sizeof j.s.challenge_id, "%s", ev.challenge_id);
 		verdict = judge(&j, &ev, &qb, err);
 	}
@@ -567,6 +707,7 @@ out:
 	ss_secret_free(&secret);
 	cJSON_Delete(doc);
 	cJSON_Delete(j.challenge_doc);
+	cJSON_Delete(j.trace);
 	ss_buf_wipe_free(&j.pending_text);
 	ss_secret_free(&j.cp_eph);
 	ss_evidence_free(&ev);

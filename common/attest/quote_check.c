@@ -10,6 +10,8 @@
 #include <openssl/rsa.h>
 #include <tss2/tss2_mu.h>
 
+#include "ss/explain.h"
+#include "ss/json.h"
 #include "ss/quote.h"
 #include "ss/secret.h"
 #include "ss/tpm_public.h"
@@ -219,6 +221,175 @@ static void format_sel(uint16_t hash, uint32_t mask, char *out, size_t outlen)
 		snprintf(out, outlen, "bank 0x%04x", hash);
 }
 
+/* ---- what each check compared, for explain (e->trace) --------------------- */
+
+static const char *hash_name(uint16_t alg)
+{
+	const ss_hashalg *h = ss_hash_by_alg(alg);
+
+	return h ? h->name : "(unknown)";
+}
+
+static void add_u32hex(cJSON *c, const char *name, uint32_t v, int digits)
+{
+	char s[16];
+
+	snprintf(s, sizeof s, "0x%0*x", digits, v);
+	ss_json_add_string(c, name, s);
+}
+
+static void add_allowed(cJSON *c, unsigned allowed)
+{
+	static const uint16_t algs[] = { TPM2_ALG_SHA1, TPM2_ALG_SHA256, TPM2_ALG_SHA384,
+					 TPM2_ALG_SHA512 };
+	cJSON *list = cJSON_CreateArray();
+
+	if (!list)
+		ss_oom();
+	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
+		if (ss_hash_bit(algs[i]) & allowed &&
+		    !cJSON_AddItemToArray(list, cJSON_CreateString(hash_name(algs[i]))))
+			ss_oom();
+	ss_json_add_item(c, "allowed", list);
+}
+
+static void trace_attributes(const ss_quote_expect *e, const TPMT_PUBLIC *ak)
+{
+	const char *names[SS_TPM_ATTRIBUTES_MAX], *why;
+	size_t n = ss_tpm_attribute_names(ak->objectAttributes, names);
+	cJSON *c = ss_trace_check(e->trace, SS_R_AK_ATTRIBUTES, ss_tpm_public_is_ak(ak, &why));
+	cJSON *list;
+
+	if (!c)
+		return;
+	if (!(list = cJSON_CreateArray()))
+		ss_oom();
+	for (size_t i = 0; i < n; i++)
+		if (!cJSON_AddItemToArray(list, cJSON_CreateString(names[i])))
+			ss_oom();
+	ss_json_add_item(c, "attributes", list);
+	ss_json_add_string(c, "required", "fixedtpm fixedparent sensitivedataorigin restricted sign, "
+			   "not decrypt");
+}
+
+static void trace_header(const ss_quote_expect *e, const TPMS_ATTEST *a)
+{
+	cJSON *c = ss_trace_check(e->trace, SS_R_BAD_MAGIC, a->magic == TPM2_GENERATED_VALUE);
+
+	if (c) {
+		add_u32hex(c, "magic", a->magic, 8);
+		add_u32hex(c, "expected", TPM2_GENERATED_VALUE, 8);
+	}
+	if (a->magic != TPM2_GENERATED_VALUE)
+		return;
+	if ((c = ss_trace_check(e->trace, SS_R_WRONG_TYPE, a->type == TPM2_ST_ATTEST_QUOTE))) {
+		add_u32hex(c, "type", a->type, 4);
+		add_u32hex(c, "expected", TPM2_ST_ATTEST_QUOTE, 4);
+	}
+}
+
+/* The signature's scheme and hash beside the AK's; verified: 1 yes, 0 no,
+ * -1 not checked. */
+static void add_scheme(cJSON *c, const TPMT_SIGNATURE *s, uint16_t scheme, uint16_t hash)
+{
+	add_u32hex(c, "signature_scheme", s->sigAlg, 4);
+	ss_json_add_string(c, "signature_hash", hash_name(sig_hash(s)));
+	add_u32hex(c, "ak_scheme", scheme, 4);
+	if (scheme == TPM2_ALG_NULL)
+		ss_json_add_null(c, "ak_hash");
+	else
+		ss_json_add_string(c, "ak_hash", hash_name(hash));
+}
+
+static void trace_signature(const ss_quote_expect *e, const TPMT_SIGNATURE *s, uint16_t scheme,
+			    uint16_t hash, int verified)
+{
+	cJSON *c = ss_trace_check(e->trace, SS_R_SIGNATURE, verified == 1);
+
+	if (!c)
+		return;
+	add_scheme(c, s, scheme, hash);
+	if (verified < 0)
+		ss_json_add_null(c, "verified");
+	else
+		ss_json_add_bool(c, "verified", verified == 1);
+}
+
+/* bank: the quoted bank once the signature vouches for it, else 0. */
+static void trace_hashes(const ss_quote_expect *e, uint16_t shash, uint16_t bank, bool passed)
+{
+	cJSON *c = ss_trace_check(e->trace, SS_R_HASH, passed);
+
+	if (!c)
+		return;
+	ss_json_add_string(c, "signature_hash", hash_name(shash));
+	if (bank)
+		ss_json_add_string(c, "pcr_bank", hash_name(bank));
+	else
+		ss_json_add_null(c, "pcr_bank");
+	add_allowed(c, e->allowed_hashes);
+}
+
+static void trace_binding(const ss_quote_expect *e, const TPMS_ATTEST *a)
+{
+	cJSON *c;
+
+	if (!e->trace)
+		return;
+	c = ss_trace_check(e->trace, SS_R_BINDING,
+			   a->extraData.size == e->extra_len &&
+				   ss_ct_equal(a->extraData.buffer, e->extra, e->extra_len));
+	if (c) {
+		ss_json_add_hex(c, "quoted", a->extraData.buffer, a->extraData.size);
+		ss_json_add_hex(c, "expected", e->extra, e->extra_len);
+	}
+}
+
+/* One bank, the challenged selection, values for exactly it. */
+static void trace_selection(const ss_quote_expect *e, const TPMS_QUOTE_INFO *qi)
+{
+	uint16_t bank = 0;
+	uint32_t mask = 0;
+	bool ob = one_bank(&qi->pcrSelect, &bank, &mask);
+	bool passed = ob &&
+		      (!e->selection ||
+		       (bank == e->selection->hash->tpm_alg && mask == e->selection->mask)) &&
+		      (!e->values || (e->values_sel->hash->tpm_alg == bank &&
+				      e->values_sel->mask == mask));
+	cJSON *c = ss_trace_check(e->trace, SS_R_SELECTION, passed);
+	char s[96];
+
+	if (!c)
+		return;
+	if (ob) {
+		format_sel(bank, mask, s, sizeof s);
+		ss_json_add_string(c, "quoted", s);
+	} else
+		ss_json_add_string(c, "quoted", "(not exactly one bank)");
+	if (e->selection) {
+		format_sel(e->selection->hash->tpm_alg, e->selection->mask, s, sizeof s);
+		ss_json_add_string(c, "challenged", s);
+	} else
+		ss_json_add_null(c, "challenged");
+	if (e->values_sel) {
+		format_sel(e->values_sel->hash->tpm_alg, e->values_sel->mask, s, sizeof s);
+		ss_json_add_string(c, "values_for", s);
+	} else
+		ss_json_add_null(c, "values_for");
+}
+
+static void trace_digest(const ss_quote_expect *e, const TPM2B_DIGEST *quoted,
+			 const uint8_t *computed, size_t len)
+{
+	cJSON *c = ss_trace_check(e->trace, SS_R_DIGEST,
+				  quoted->size == len && !memcmp(quoted->buffer, computed, len));
+
+	if (c) {
+		ss_json_add_hex(c, "quoted", quoted->buffer, quoted->size);
+		ss_json_add_hex(c, "computed", computed, len);
+	}
+}
+
 int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss_quote_blobs *q,
 			const ss_ak_key *ak, const ss_quote_expect *e, ss_quote_verdict *v,
 			ss_err *err)
@@ -236,8 +407,10 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 	v->reason = NULL;
 	v->detail[0] = 0;
 	v->signature_ok = false;
+	trace_attributes(e, &ak->pub);
 	if (!ss_tpm_public_is_ak(&ak->pub, &why))
 		return refuse(v, SS_R_AK_ATTRIBUTES, "AK attributes: %s", why);
+	trace_header(e, a);
 	if (a->magic != TPM2_GENERATED_VALUE)
 		return refuse(v, SS_R_BAD_MAGIC, "magic 0x%08x is not TPM_GENERATED", a->magic);
 	if (a->type != TPM2_ST_ATTEST_QUOTE)
@@ -245,6 +418,11 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 
 	pinned_scheme(&ak->pub, &scheme, &scheme_hash);
 	shash = sig_hash(&q->sig);
+	if (e->trace && (scheme != TPM2_ALG_NULL ? q->sig.sigAlg != scheme || shash != scheme_hash
+						 : !scheme_fits_key(&ak->pub, q->sig.sigAlg)))
+		trace_signature(e, &q->sig, scheme, scheme_hash, -1);
+	else if (e->trace && !(ss_hash_bit(shash) & e->allowed_hashes))
+		trace_hashes(e, shash, 0, false);
 	if (scheme != TPM2_ALG_NULL && (q->sig.sigAlg != scheme || shash != scheme_hash))
 		return refuse(v, SS_R_SIGNATURE,
 			      "signature scheme 0x%04x/0x%04x is not the AK's 0x%04x/0x%04x",
@@ -258,18 +436,25 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 	rc = check_signature(ak, &q->sig, attest_bytes, attest_len, err);
 	if (rc < 0)
 		return err ? err->code : SS_ECRYPTO;
+	trace_signature(e, &q->sig, scheme, scheme_hash, rc);
 	if (rc == 0)
 		return refuse(v, SS_R_SIGNATURE, "the quote's signature does not verify with the AK");
 	v->signature_ok = true;
+	if (e->trace) {
+		bool ob = one_bank(&qi->pcrSelect, &bank, &mask);
+		trace_hashes(e, shash, ob ? bank : 0, !ob || (ss_hash_bit(bank) & e->allowed_hashes));
+	}
 	/* The bank is judged only once the signature vouches for it. */
 	if (one_bank(&qi->pcrSelect, &bank, &mask) && !(ss_hash_bit(bank) & e->allowed_hashes))
 		return refuse(v, SS_R_HASH, "PCR bank %s is not allowed",
 			      ss_hash_by_alg(bank) ? ss_hash_by_alg(bank)->name : "(unknown)");
 
+	trace_binding(e, a);
 	if (a->extraData.size != e->extra_len ||
 	    !ss_ct_equal(a->extraData.buffer, e->extra, e->extra_len))
 		return refuse(v, SS_R_BINDING, "qualifying data is not the expected binding");
 
+	trace_selection(e, qi);
 	if (!one_bank(&qi->pcrSelect, &bank, &mask))
 		return refuse(v, SS_R_SELECTION, "the quote does not select exactly one PCR bank");
 	format_sel(bank, mask, got, sizeof got);
@@ -286,6 +471,7 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 	}
 	if ((rc = ss_pcr_digest(e->values_sel, e->values, shash, digest, &dlen, err)))
 		return rc;
+	trace_digest(e, &qi->pcrDigest, digest, dlen);
 	if (qi->pcrDigest.size != dlen || !ss_ct_equal(qi->pcrDigest.buffer, digest, dlen))
 		return refuse(v, SS_R_DIGEST, "the PCR values do not hash to the quoted digest");
 	return SS_OK;

@@ -250,7 +250,8 @@ static int check_whole(const ss_tool *t, const ss_cmd *c, const unsigned *seen, 
 		return ss_err_set(err, SS_EUSAGE, "%sneeds %s", subject(c, subj, sizeof subj),
 				  word_after(c->operands, nops));
 	for (int k = 0; k < nops; k++)
-		if ((rc = t->set(args, SS_OPERAND, operands[k], err)))
+		if ((rc = t->set(args, c->operand_key ? c->operand_key : SS_OPERAND, operands[k],
+				 err)))
 			return rc;
 	if (c->unless && opt_by_key(t, c->unless, &i))
 		lifted = seen[i] != 0;

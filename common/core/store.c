@@ -120,6 +120,7 @@ static int kind_open(ss_store *st, const char *kind, bool create, int *fd, ss_er
 	return SS_OK;
 }
 
+/* kind NULL: a file at the top of the state directory (audit.head). */
 static int place_open(ss_store *st, const char *kind, const char *key, bool create,
 		      struct place *pl, ss_err *err)
 {
@@ -127,10 +128,16 @@ static int place_open(ss_store *st, const char *kind, const char *key, bool crea
 	pl->key = key;
 	if (!ss_store_valid_key(key))
 		return ss_err_set(err, SS_EINPUT, "store: '%.64s' is not a valid record key", key);
-	if ((size_t)snprintf(pl->shown, sizeof pl->shown, "%s/%s/%s", st->dir, kind, key) >=
-	    sizeof pl->shown)
+	if ((size_t)snprintf(pl->shown, sizeof pl->shown, "%s/%s%s%s", st->dir, kind ? kind : "",
+			     kind ? "/" : "", key) >= sizeof pl->shown)
 		return ss_err_set(err, SS_EIO, "store: path too long");
-	return kind_open(st, kind, create, &pl->fd, err);
+	if (kind)
+		return kind_open(st, kind, create, &pl->fd, err);
+	if (!st->open)
+		return ss_err_set(err, SS_EIO, "store: not open");
+	if ((pl->fd = fcntl(st->dirfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return ss_err_errno(err, SS_EIO, "open directory '%s'", st->dir);
+	return SS_OK;
 }
 
 int ss_store_put(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
@@ -353,25 +360,107 @@ void ss_store_unlock(ss_store *st)
 	}
 }
 
-int ss_store_audit(ss_store *st, const cJSON *entry, ss_err *err)
+/* The audit log, opened relative to the state directory without following
+ * a link. */
+static int audit_open(ss_store *st, int flags, int *fd, ss_err *err)
 {
-	ss_buf line = SS_BUF_INIT;
-	int fd, rc;
-
 	if (!st->open)
 		return ss_err_set(err, SS_EIO, "store: not open");
-	fd = openat(st->dirfd, "audit.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	if (fd < 0)
-		return ss_err_errno(err, SS_EIO, "open audit log '%s/audit.jsonl'", st->dir);
-	ss_json_write(entry, &line);
-	ss_buf_addc(&line, '\n');
-	rc = ss_write_all(fd, line.data, line.len, err);
-	if (!rc && (sync_bits(st) & SS_SYNC_DATA) && fsync(fd) < 0)
-		rc = ss_err_errno(err, SS_EIO, "fsync audit log '%s/audit.jsonl'", st->dir);
-	else if (rc)
-		ss_err_prefix(err, "audit log '%s/audit.jsonl'", st->dir);
+	*fd = openat(st->dirfd, SS_STORE_AUDIT_LOG, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0 && !(errno == ENOENT && !(flags & O_CREAT)))
+		return ss_err_errno(err, SS_EIO, "open audit log '%s/%s'", st->dir,
+				    SS_STORE_AUDIT_LOG);
+	return SS_OK;
+}
+
+/* The tail is found within this many bytes first, then within a whole
+ * line's cap. */
+#define TAIL_FIRST 4096
+
+int ss_store_audit_tail(ss_store *st, uint64_t *size, ss_buf *last, ss_err *err)
+{
+	struct stat sb;
+	size_t want = TAIL_FIRST, got, start;
+	ssize_t n;
+	int fd, rc;
+
+	*size = 0;
+	ss_buf_reset(last);
+	if ((rc = audit_open(st, O_RDONLY, &fd, err)) || fd < 0)
+		return rc;
+	if (fstat(fd, &sb) < 0) {
+		rc = ss_err_errno(err, SS_EIO, "stat audit log '%s/%s'", st->dir, SS_STORE_AUDIT_LOG);
+		goto out;
+	}
+	*size = (uint64_t)sb.st_size;
+	for (;;) {
+		got = *size < want ? (size_t)*size : want;
+		ss_buf_reset(last);
+		ss_buf_reserve(last, got + 1);
+		do
+			n = pread(fd, last->data, got, (off_t)(*size - got));
+		while (n < 0 && errno == EINTR);
+		if (n < 0 || (size_t)n != got) {
+			rc = n < 0 ? ss_err_errno(err, SS_EIO, "read audit log '%s/%s'", st->dir,
+						  SS_STORE_AUDIT_LOG)
+				   : ss_err_set(err, SS_EIO, "read audit log '%s/%s': it changed",
+						st->dir, SS_STORE_AUDIT_LOG);
+			goto out;
+		}
+		/* The last line starts after the last '\n' but its own. */
+		start = got && last->data[got - 1] == '\n' ? got - 1 : got;
+		while (start > 0 && last->data[start - 1] != '\n')
+			start--;
+		if (start > 0 || got == *size)
+			break;
+		if (want >= SS_JSON_MAX_SIZE + 1) {
+			rc = ss_err_set(err, SS_EIO, "audit log '%s/%s': its last line is longer than %zu "
+					"bytes", st->dir, SS_STORE_AUDIT_LOG, (size_t)SS_JSON_MAX_SIZE);
+			goto out;
+		}
+		want = SS_JSON_MAX_SIZE + 1;
+	}
+	memmove(last->data, last->data + start, got - start);
+	last->len = got - start;
+	last->data[last->len] = 0;
+out:
 	close(fd);
-	ss_buf_free(&line);
+	return rc;
+}
+
+int ss_store_audit_open(ss_store *st, int *fd, uint64_t *size, ss_err *err)
+{
+	struct stat sb;
+	int rc;
+
+	*size = 0;
+	if ((rc = audit_open(st, O_RDONLY, fd, err)) || *fd < 0)
+		return rc;
+	if (fstat(*fd, &sb) < 0) {
+		rc = ss_err_errno(err, SS_EIO, "stat audit log '%s/%s'", st->dir, SS_STORE_AUDIT_LOG);
+		close(*fd);
+		*fd = -1;
+		return rc;
+	}
+	*size = (uint64_t)sb.st_size;
+	return SS_OK;
+}
+
+int ss_store_audit(ss_store *st, const void *line, size_t n, ss_err *err)
+{
+	int fd, rc;
+
+	/* Each line links to the one before it: no two writers may append
+	 * between one's read of the tail and its write. */
+	if (st->lock_fd < 0)
+		return ss_err_set(err, SS_EIO, "store: audit log written without the lock");
+	if ((rc = audit_open(st, O_WRONLY | O_CREAT | O_APPEND, &fd, err)))
+		return rc;
+	rc = ss_write_all(fd, line, n, err);
+	if (!rc && (sync_bits(st) & SS_SYNC_DATA) && fsync(fd) < 0)
+		rc = ss_err_errno(err, SS_EIO, "fsync audit log '%s/%s'", st->dir, SS_STORE_AUDIT_LOG);
+	else if (rc)
+		ss_err_prefix(err, "audit log '%s/%s'", st->dir, SS_STORE_AUDIT_LOG);
+	close(fd);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ss/json.h"
+#include "ss/num.h"
 
 void ss_time_format(int64_t t, char out[SS_TIME_LEN])
 {
@@ -58,6 +59,35 @@ bool ss_time_parse(const char *s, int64_t *out)
 int64_t ss_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+bool ss_time_or_age(const char *s, int64_t now, int64_t *out)
+{
+	static const struct { char unit; int64_t seconds; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	char num[16];
+	size_t n = strlen(s);
+	uint64_t v;
+
+	if (ss_time_parse(s, out))
+		return true;
+	if (n < 2 || n > sizeof num)
+		return false;
+	memcpy(num, s, n - 1);
+	num[n - 1] = 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (num[i] < '0' || num[i] > '9')
+			return false;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (s[n - 1] == units[i].unit) {
+			/* Ages up to ten years: any log this tool wrote. */
+			if (!ss_parse_u64(num, 0, 3650 * 86400 / (uint64_t)units[i].seconds, &v))
+				return false;
+			*out = now - (int64_t)v * units[i].seconds;
+			return true;
+		}
+	return false;
 }
 
 int ss_json_time(const cJSON *obj, const char *where, const char *name, int64_t *out,

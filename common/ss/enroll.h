@@ -15,7 +15,7 @@
  *   enroll-consumed/<challenge_id>  the same, moved there by the one
  *                                   enroll-verify that consumed it
  *   enrolled/<ak_name hex>          the signed ss.enrollment.v1
- *   revoked/<ak_name hex>           {"revoked_at", "enrollment": <the record>}
+ *   revoked/<ak_name hex>           the signed ss.revocation.v1 (ss/revocation.h)
  *   audit.jsonl                     one line per decision
  *
  * A revoked AK stays revoked: it can never be enrolled again (the runner
@@ -71,9 +71,12 @@ int ss_enroll_verify(ss_store *st, const ss_signer *cp, const ss_cred_response *
  * ss_enrollment_lookup). */
 int ss_enroll_list(ss_store *st, const ss_keyring *cp, cJSON **records, ss_err *err);
 
-/* Move an enrolled AK to revoked.  An AK that is not enrolled is SS_REFUSED
+/* Move an enrolled AK to revoked: *revocation is the signed
+ * ss.revocation.v1 (ss/revocation.h) kept as revoked/<ak_name>, and the
+ * audit log has the reason.  An AK that is not enrolled is SS_REFUSED
  * ("already revoked" when it was). */
-int ss_enroll_revoke(ss_store *st, const uint8_t *ak_name, size_t ak_name_len, int64_t now,
+int ss_enroll_revoke(ss_store *st, const ss_signer *cp, const uint8_t *ak_name,
+		     size_t ak_name_len, const char *reason, int64_t now, cJSON **revocation,
 		     ss_err *err);
 
 /* "rsa-<bits>" or "ecc-p256" / "ecc-p384" / "ecc-p521", as

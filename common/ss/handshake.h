@@ -38,7 +38,8 @@
 /* Store kinds (see ss/store.h).  Control plane: */
 #define SS_KIND_CHALLENGES "challenges"   /* pending: {challenge, cp_ephemeral_b64} */
 #define SS_KIND_CONSUMED "consumed"       /* {challenge} once a verify has used it */
-#define SS_KIND_DECISIONS "decisions"     /* archive: {evidence, session, policy_sha256} */
+#define SS_KIND_DECISIONS "decisions"     /* archive: {evidence, session, policy_sha256,
+					   * detail, checks (ss/explain.h)} */
 #define SS_KIND_POLICIES "policies"       /* archive, by SHA-256 of the policy file */
 #define SS_KIND_COUNTERS "counters"       /* last resetCount/restartCount per AK */
 /* Runner: */

@@ -73,10 +73,14 @@ typedef struct ss_cmd {
 	 * line is read: "prog: challenge: needs --key". */
 	int needs[SS_CMD_OPTS];
 	int unless;            /* an option that lifts needs (verify-quote --batch); 0: none */
+	/* The key the setter gets for each operand, so that commands whose
+	 * operands differ can check them apart (0: SS_OPERAND). */
+	int operand_key;
 } ss_cmd;
 
 /* Called once per option given, in order, then once per operand (key
- * SS_OPERAND).  Checks a value and keeps it in args. */
+ * SS_OPERAND, or the command's operand_key), before the options a command
+ * needs are checked.  Checks a value and keeps it in args. */
 typedef int ss_opt_set_fn(void *args, int key, const char *arg, ss_err *err);
 
 typedef struct ss_tool {

@@ -25,6 +25,8 @@
 
 #include <tss2/tss2_tpm2_types.h>
 
+#include <cjson/cJSON.h>
+
 #include "ss/crypto.h"
 #include "ss/err.h"
 #include "ss/attest_decode.h"
@@ -59,6 +61,9 @@ typedef struct ss_quote_expect {
 	const ss_pcrsel *values_sel;  /* which PCR values the evidence carries; NULL: none */
 	const uint8_t (*values)[SS_MAX_DIGEST];
 	unsigned allowed_hashes;      /* SS_HASH_* bits */
+	/* When not NULL, each check run is appended with the values it
+	 * compared (ss/explain.h); NULL costs nothing (batches). */
+	cJSON *trace;
 } ss_quote_expect;
 
 typedef struct ss_quote_verdict {

@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -58,7 +59,10 @@ void ss_store_begin(ss_store *st);
  * also's when it is another one; also may be NULL) and end it. */
 int ss_store_commit(ss_store *st, const char *also, ss_err *err);
 
-/* Write a record.  exclusive: an existing record is SS_EIO "already exists"
+/* kind NULL in the calls below names a file at the top of the state
+ * directory itself (audit.head).
+ *
+ * Write a record.  exclusive: an existing record is SS_EIO "already exists"
  * and stays as it was.  mode 0600 for secrets, 0644 otherwise (the
  * directory is 0700 either way). */
 int ss_store_put(ss_store *st, const char *kind, const char *key, const void *p, size_t n,
@@ -90,9 +94,22 @@ void ss_store_keys_free(char **keys, size_t n);
 int ss_store_lock(ss_store *st, ss_err *err);
 void ss_store_unlock(ss_store *st);
 
-/* Append one JSON line to audit.jsonl (one write(2) with O_APPEND, then
- * fsync), so concurrent writers never interleave within a line. */
-int ss_store_audit(ss_store *st, const cJSON *entry, ss_err *err);
+/* The audit log, <state>/audit.jsonl: lines appended, never rewritten.
+ * What a line holds, and the hash chain that links each to the one before
+ * it, are ss/audit.h's; the store reads and appends bytes. */
+#define SS_STORE_AUDIT_LOG "audit.jsonl"
+
+/* The log's size and its last line (with its '\n', when it has one;
+ * empty for an empty or absent log), read under the lock the caller
+ * holds. */
+int ss_store_audit_tail(ss_store *st, uint64_t *size, ss_buf *last, ss_err *err);
+/* Append bytes (whole lines) to the log: one write(2) with O_APPEND, so
+ * readers never see half a line of another writer, fsynced outside a
+ * group.  The caller holds the lock (SS_EIO otherwise). */
+int ss_store_audit(ss_store *st, const void *line, size_t n, ss_err *err);
+/* The log opened for reading, and its size then; *fd = -1 when there is
+ * no log.  Read under the lock, the size ends at a line's end. */
+int ss_store_audit_open(ss_store *st, int *fd, uint64_t *size, ss_err *err);
 
 bool ss_store_valid_key(const char *key);
 

@@ -16,6 +16,10 @@ void ss_time_format(int64_t t, char out[SS_TIME_LEN]);
 /* Exactly YYYY-MM-DDTHH:MM:SSZ with a valid date; false otherwise. */
 bool ss_time_parse(const char *s, int64_t *out);
 int64_t ss_now(void);
+/* A time (as ss_time_parse) or an age before now: a decimal number of
+ * seconds, minutes, hours or days ("90s", "15m", "2h", "7d"), at most ten
+ * years. */
+bool ss_time_or_age(const char *s, int64_t now, int64_t *out);
 
 /* Document member helpers. */
 int ss_json_time(const cJSON *obj, const char *where, const char *name, int64_t *out,

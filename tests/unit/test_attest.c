@@ -238,6 +238,97 @@ TEST(binding_selection_and_digest)
 	CHECK_STR(verdict_of(&b, &ak_pub, SS_HASH_DEFAULT), SS_R_DIGEST);
 }
 
+/* The checks a quote's verification ran, as explain shows them:
+ * "check=outcome" in the order they completed, into out. */
+static void trace_of(struct blob *b, const TPMT_PUBLIC *pub, unsigned hashes, char *out,
+		     size_t len, cJSON **trace)
+{
+	static ss_quote_verdict v;
+	ss_quote_blobs q;
+	ss_err err = { 0 };
+	ss_quote_expect e = { pub, extra, sizeof extra, &sel, &sel,
+			      (const uint8_t(*)[SS_MAX_DIGEST])pcr, hashes };
+	const cJSON *c;
+	size_t n = 0;
+
+	*out = 0;
+	*trace = e.trace = cJSON_CreateArray();
+	if (ss_quote_decode(b->attest, b->attest_len, b->sig, b->sig_len, &q, &err))
+		return;
+	(void)ss_quote_verify(b->attest, b->attest_len, &q, &e, &v, &err);
+	cJSON_ArrayForEach(c, *trace)
+		n += (size_t)snprintf(out + n, len - n, "%s%s=%s", n ? " " : "",
+				      cJSON_GetObjectItem(c, "check")->valuestring,
+				      cJSON_GetObjectItem(c, "outcome")->valuestring);
+}
+
+static const char *compared(const cJSON *trace, const char *check, const char *member)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, trace)
+		if (!strcmp(cJSON_GetObjectItem(c, "check")->valuestring, check))
+			return cJSON_GetObjectItem(cJSON_GetObjectItem(c, "compared"), member)
+				->valuestring;
+	return NULL;
+}
+
+TEST(trace_records_each_check_and_what_it_compared)
+{
+	TPMS_ATTEST a;
+	struct blob b;
+	TPMT_PUBLIC sha1ak = ak_pub;
+	char got[600];
+	cJSON *t;
+
+	make_attest(&a);
+	sign(&a, &b, EVP_sha256(), TPM2_ALG_SHA256);
+	trace_of(&b, &ak_pub, SS_HASH_DEFAULT, got, sizeof got, &t);
+	CHECK_STR(got, "ak_attributes=passed bad_magic=passed wrong_attest_type=passed "
+		       "signature_invalid=passed hash_not_allowed=passed binding_mismatch=passed "
+		       "pcr_selection_mismatch=passed pcr_digest_mismatch=passed");
+	CHECK_STR(compared(t, "pcr_selection_mismatch", "quoted"), "sha256:0,1,2");
+	cJSON_Delete(t);
+
+	a.magic = 0x12345678;
+	sign(&a, &b, EVP_sha256(), TPM2_ALG_SHA256);
+	trace_of(&b, &ak_pub, SS_HASH_DEFAULT, got, sizeof got, &t);
+	CHECK_STR(got, "ak_attributes=passed bad_magic=failed");
+	CHECK_STR(compared(t, "bad_magic", "magic"), "0x12345678");
+	CHECK_STR(compared(t, "bad_magic", "expected"), "0xff544347");
+	cJSON_Delete(t);
+
+	make_attest(&a);
+	a.extraData.buffer[0] ^= 1;
+	sign(&a, &b, EVP_sha256(), TPM2_ALG_SHA256);
+	trace_of(&b, &ak_pub, SS_HASH_DEFAULT, got, sizeof got, &t);
+	CHECK(strstr(got, "hash_not_allowed=passed binding_mismatch=failed") != NULL);
+	CHECK(strcmp(compared(t, "binding_mismatch", "quoted"),
+		     compared(t, "binding_mismatch", "expected")) != 0);
+	cJSON_Delete(t);
+
+	/* SHA-1 is refused before the signature is verified. */
+	sha1ak.parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA1;
+	make_attest(&a);
+	sign(&a, &b, EVP_sha1(), TPM2_ALG_SHA1);
+	trace_of(&b, &sha1ak, SS_HASH_DEFAULT, got, sizeof got, &t);
+	CHECK_STR(got, "ak_attributes=passed bad_magic=passed wrong_attest_type=passed "
+		       "hash_not_allowed=failed");
+	CHECK_STR(compared(t, "hash_not_allowed", "signature_hash"), "sha1");
+	cJSON_Delete(t);
+
+	/* A signature that does not verify. */
+	make_attest(&a);
+	sign(&a, &b, EVP_sha256(), TPM2_ALG_SHA256);
+	b.sig[b.sig_len - 1] ^= 1;
+	trace_of(&b, &ak_pub, SS_HASH_DEFAULT, got, sizeof got, &t);
+	CHECK_STR(got, "ak_attributes=passed bad_magic=passed wrong_attest_type=passed "
+		       "signature_invalid=failed");
+	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetArrayItem(t, 3), "compared"), "verified")));
+	cJSON_Delete(t);
+}
+
 int main(void)
 {
 	make_ak();
@@ -249,6 +340,7 @@ int main(void)
 	RUN(signature_bit_flip_and_scheme);
 	RUN(sha1_is_not_allowed_by_default);
 	RUN(binding_selection_and_digest);
+	RUN(trace_records_each_check_and_what_it_compared);
 	EVP_PKEY_free(ak_key);
 	return unit_done();
 }

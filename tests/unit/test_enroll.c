@@ -1,5 +1,6 @@
 /* ss.enrollment.v1 records as the verifier reads them: signature, strict
- * parse, lookup in the enrolled store, listing and revocation.  The
+ * parse, lookup in the enrolled store, listing, and revocation (signed
+ * ss.revocation.v1 records).  The
  * documents are made here in software (an AK public area from an OpenSSL
  * key); the TPM-backed enrollment flow is in the bats suites. */
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "ss/enc.h"
 #include "ss/enroll.h"
 #include "ss/json.h"
+#include "ss/revocation.h"
 #include "ss/sign.h"
 #include "ss/store.h"
 #include "ss/timefmt.h"
@@ -271,28 +273,65 @@ TEST(revoked_ak_leaves_the_enrolled_store_and_stays_on_record)
 	ss_enrollment e;
 	ss_err err = { 0 };
 	bool found = false;
-	cJSON *doc, *kept = NULL, *list = NULL;
+	ss_revocation rev;
+	cJSON *doc, *kept = NULL, *list = NULL, *out = NULL, *again = NULL, *revoked = NULL,
+	      *none = NULL;
 
 	make_ak(&a);
 	make_ak(&never);
 	doc = enrollment_doc(&a, "runner-r", true);
 	CHECK(ss_doc_sign(doc, &cp, &err) == SS_OK);
 	store_doc(&st, SS_KIND_ENROLLED, a.hex, doc);
-	CHECK(ss_enroll_revoke(&st, a.name, a.name_len, 1790000100, &err) == SS_OK);
+	CHECK(ss_enroll_revoke(&st, &cp, a.name, a.name_len, "key compromised", 1790000100, &out,
+			       &err) == SS_OK);
 	CHECK(ss_enrollment_lookup(&st, &ring, a.name, a.name_len, &e, &found, &err) == SS_OK);
 	CHECK(!found);
 	CHECK(ss_store_get_json(&st, SS_KIND_REVOKED, a.hex, &kept, &found, &err) == SS_OK && found);
 	CHECK(kept && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(kept, "enrollment")));
+	/* What is kept is what was printed: signed, with the reason. */
+	CHECK(out && kept && cJSON_Compare(out, kept, 1));
+	CHECK(ss_doc_verify(kept, &ring, "revocation", &err) == SS_OK);
+	CHECK(ss_revocation_parse(kept, &rev, &err) == SS_OK && rev.signed_record);
+	CHECK_STR(rev.reason, "key compromised");
+	CHECK_STR(rev.runner_id, "runner-r");
+	CHECK_STR(rev.ak_name, a.hex);
+	CHECK(rev.revoked_at == 1790000100);
+	CHECK(ss_revocation_list(&st, &ring, &revoked, &err) == SS_OK);
+	CHECK(cJSON_GetArraySize(revoked) == 1);
+	CHECK(ss_revocation_list(&st, &other_ring, &none, &err) == SS_REFUSED && none == NULL);
 	CHECK(ss_enroll_list(&st, &ring, &list, &err) == SS_OK);
 	for (cJSON *r = list ? list->child : NULL; r; r = r->next)
 		CHECK(strcmp(cJSON_GetObjectItemCaseSensitive(r, "ak_name")->valuestring, a.hex) != 0);
-	CHECK(ss_enroll_revoke(&st, a.name, a.name_len, 1790000200, &err) == SS_REFUSED);
-	CHECK(strstr(err.msg, "is already revoked") != NULL);
-	CHECK(ss_enroll_revoke(&st, never.name, never.name_len, 1790000200, &err) == SS_REFUSED);
+	CHECK(ss_enroll_revoke(&st, &cp, a.name, a.name_len, "again", 1790000200, &again, &err) ==
+	      SS_REFUSED);
+	CHECK(strstr(err.msg, "is already revoked") != NULL && again == NULL);
+	CHECK(ss_enroll_revoke(&st, &cp, never.name, never.name_len, "never", 1790000200, &again,
+			       &err) == SS_REFUSED);
 	CHECK(strstr(err.msg, "is not enrolled") != NULL);
+	CHECK(ss_enroll_revoke(&st, &cp, never.name, never.name_len, "two\nlines", 1790000200,
+			       &again, &err) == SS_EUSAGE);
 	cJSON_Delete(list);
 	cJSON_Delete(kept);
+	cJSON_Delete(out);
+	cJSON_Delete(revoked);
 	cJSON_Delete(doc);
+}
+
+TEST(revocation_reasons_are_one_line)
+{
+	char longest[SS_REVOCATION_REASON_MAX + 2];
+
+	memset(longest, 'x', sizeof longest);
+	longest[SS_REVOCATION_REASON_MAX] = 0;
+	CHECK(ss_revocation_valid_reason("host decommissioned"));
+	CHECK(ss_revocation_valid_reason("clé compromise"));
+	CHECK(ss_revocation_valid_reason(longest));
+	longest[SS_REVOCATION_REASON_MAX] = 'x';
+	longest[SS_REVOCATION_REASON_MAX + 1] = 0;
+	CHECK(!ss_revocation_valid_reason(longest));
+	CHECK(!ss_revocation_valid_reason(""));
+	CHECK(!ss_revocation_valid_reason("a\tb") && !ss_revocation_valid_reason("a\x7f"));
+	CHECK(!ss_revocation_valid_reason("\xc2\x85") && !ss_revocation_valid_reason("\xff"));
 }
 
 TEST(valid_alg_names)
@@ -325,6 +364,7 @@ int main(void)
 	RUN(enrollment_parse_is_strict);
 	RUN(lookup_finds_only_records_the_control_plane_signed_for_that_ak);
 	RUN(revoked_ak_leaves_the_enrolled_store_and_stays_on_record);
+	RUN(revocation_reasons_are_one_line);
 	RUN(valid_alg_names);
 	rc = unit_done();
 	ss_store_close(&st);
