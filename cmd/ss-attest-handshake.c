@@ -44,11 +44,13 @@ enum {
 	OPT_KEY = SS_OPT_FIRST, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE,
 	OPT_EXECUTION, OPT_PCRS, OPT_POLICY, OPT_SECRET_OUT, OPT_TCTI, OPT_ALLOW_SIMULATOR,
 	OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_GRACE,
+	OPT_CHALLENGE, OPT_EVIDENCE, OPT_ENROLLMENT,
 	OPT_VERBOSE = 'v',
 };
 
 static ss_cmd_fn run_enroll_challenge, run_enroll_verify, run_enrollments, run_revoke,
 	run_challenge, run_respond, run_verify, run_finish, run_policy, run_verify_quote, run_gc;
+static ss_cmd_fn run_check_session;
 static ss_opt_set_fn set_option;
 
 static const ss_opt opts[] = {
@@ -76,6 +78,9 @@ static const ss_opt opts[] = {
 	{ "batch", OPT_BATCH, NULL, "JSONL of quotes on standard input, one verdict per line out" },
 	{ "jobs", OPT_JOBS, "N", "threads for --batch (default: the CPUs it may run on)" },
 	{ "grace", OPT_GRACE, "SECONDS", "keep records this long past their expiry (default 3600)" },
+	{ "challenge", OPT_CHALLENGE, "FILE", "the signed ss.challenge.v1 the session decides" },
+	{ "evidence", OPT_EVIDENCE, "FILE", "the ss.evidence.v1 the session judged" },
+	{ "enrollment", OPT_ENROLLMENT, "FILE", "the signed ss.enrollment.v1 of the runner's AK" },
 	{ "tcti", OPT_TCTI, "TCTI",
 	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI, the tpm2-tss default)", SS_OPT_GLOBAL },
 	{ "verbose", OPT_VERBOSE, NULL, "let tpm2-tss log its warnings and errors", SS_OPT_GLOBAL },
@@ -164,6 +169,15 @@ static const ss_cmd cmds[] = {
 	  .help = "remove expired challenges and leftover ephemeral keys",
 	  .example = "ss-attest-handshake gc --grace 600 --state /var/lib/ss",
 	  .opts = { OPT_GRACE, OPT_STATE } },
+	{ .name = "check-session", .run = run_check_session,
+	  .synopsis = "--cp-pub CP_PUB.pem --challenge CHALLENGE.json --evidence EVIDENCE.json "
+		      "--enrollment ENROLLMENT.json --policy POLICY.yaml < SESSION.json",
+	  .help = "re-check an archived session offline: the checklist at its verified_at",
+	  .example = "ss-attest-handshake check-session --cp-pub cp.pub --challenge challenge.json "
+		     "--evidence evidence.json --enrollment enrollment.json --policy policy.yaml "
+		     "< session.json",
+	  .opts = { OPT_CP_PUB, OPT_CHALLENGE, OPT_EVIDENCE, OPT_ENROLLMENT, OPT_POLICY },
+	  .needs = { OPT_CP_PUB, OPT_CHALLENGE, OPT_EVIDENCE, OPT_ENROLLMENT, OPT_POLICY } },
 	{ NULL },
 };
 
@@ -188,6 +202,7 @@ struct args {
 	uint64_t grace;
 	bool grace_set;
 	const char *ak_name; /* revoke's operand */
+	const char *challenge, *evidence, *enrollment;
 };
 
 static int set_option(void *args, int key, const char *arg, ss_err *err)
@@ -221,6 +236,9 @@ static int set_option(void *args, int key, const char *arg, ss_err *err)
 			return ss_err_set(err, SS_EUSAGE, "at most %d '--cp-pub' keys", SS_KEYRING_MAX);
 		a->cp_pub[a->ncp_pub++] = arg;
 		break;
+	case OPT_CHALLENGE: a->challenge = arg; break;
+	case OPT_EVIDENCE: a->evidence = arg; break;
+	case OPT_ENROLLMENT: a->enrollment = arg; break;
 	case SS_OPERAND: a->ak_name = arg; break;
 	}
 	return SS_OK;
@@ -688,6 +706,49 @@ static int run_gc(void *args, ss_err *err)
 	rc = print_and_free(report, err);
 out:
 	ss_store_close(&st);
+	return rc;
+}
+
+/* check-session: the verdict on the archived decision is printed whether
+ * or not it is confirmed (a verdict tool); not confirmed is status 1. */
+static int run_check_session(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_keyring ring = { 0 };
+	ss_policy policy;
+	cJSON *challenge = NULL, *evidence = NULL, *enrollment = NULL, *session = NULL;
+	cJSON *verdict = NULL;
+	char what[3][4200];
+	int rc, v;
+
+	ss_policy_defaults(&policy);
+	snprintf(what[0], sizeof what[0], "challenge '%s'", a->challenge);
+	snprintf(what[1], sizeof what[1], "evidence '%s'", a->evidence);
+	snprintf(what[2], sizeof what[2], "enrollment '%s'", a->enrollment);
+	if ((rc = load_pinned(a, &ring, err)) || (rc = ss_policy_load(a->policy, &policy, err)) ||
+	    (rc = read_document(a->challenge, what[0], &challenge, err)) ||
+	    (rc = read_document(a->evidence, what[1], &evidence, err)) ||
+	    (rc = read_document(a->enrollment, what[2], &enrollment, err)) ||
+	    (rc = read_document("-", "session", &session, err)))
+		goto out;
+	{
+		ss_hs_check c = { &ring, &policy, challenge, evidence, enrollment };
+		v = ss_hs_check_session(&c, session, &verdict, err);
+	}
+	if (v != SS_OK && v != SS_REFUSED) {
+		rc = v;
+		goto out;
+	}
+	if (!(rc = ss_json_print_line(verdict, err)))
+		rc = v;
+out:
+	cJSON_Delete(verdict);
+	cJSON_Delete(session);
+	cJSON_Delete(enrollment);
+	cJSON_Delete(evidence);
+	cJSON_Delete(challenge);
+	ss_policy_free(&policy);
+	ss_keyring_free(&ring);
 	return rc;
 }
 
