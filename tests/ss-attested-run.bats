@@ -109,7 +109,7 @@ setup() { ar_test_setup; }
 		--vm "$AR/in/a-5.tenant-a.vm.yaml" --cp-key "$AR/cp.pem" --cp-pub "$AR/cp.pub" \
 		--policy "$AR/policy.yaml" --cp-state "$T/new-cp" --runner-state "$AR/runner" \
 		--log "$T/log.jsonl" --run-dir "$T/run" --firecracker "$FAKE_FC"
-	assert_failure_exact 2 "ss-attested-run: step 'enroll' failed (exit 2): the runner's AK is not enrolled: --ek-ca is needed to enroll it"
+	assert_failure_exact 2 "ss-attested-run: step 'enroll' failed (exit 2): the runner's AK is not enrolled under this --cp-key: --ek-ca is needed to enroll it"
 }
 
 @test "pinning only a key that is not the control plane's stops the run at its first signed record" {
@@ -124,6 +124,43 @@ setup() { ar_test_setup; }
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == "ss-attested-run: step 'enrollments' failed (exit 1): ss-attest-handshake: "* ]]
 	[ -z "$output" ]
+}
+
+@test "a rotated control-plane key: both pinned, the runner enrolled again under the new one" {
+	ar_args a-10 tenant-a
+	# The new key signs; the runner pins it and the one it replaces.
+	AR_ARGS=("${AR_ARGS[@]/#$AR\/cp.pem/$AR/other.pem}")
+	run --separate-stderr "$SCRIPTS/ss-attested-run" "${AR_ARGS[@]}" --cp-pub "$AR/other.pub" \
+		--run-dir "$T/run"
+	assert_success
+	run cut -f1,2 "$T/run/steps.log"
+	assert_output "$(printf '%s\t0\n' identity enrollments enroll-challenge activate enroll-verify \
+		challenge respond verify finish derive derive-cp launch collision-check)"
+	[ "$(jq -r .signature.key_id "$T/run/enrollment.json")" != \
+		"$(jq -r .signature.key_id "$AR/runs/a-1.tenant-a/enrollment.json")" ]
+	"$SCRIPTS/ss-reverify" --cp-pub "$AR/other.pub" "$T/run" >/dev/null
+	# Back to the first key: the record is the other key's now, so enrolled again.
+	ar_args a-11 tenant-a
+	run --separate-stderr "$SCRIPTS/ss-attested-run" "${AR_ARGS[@]}" --cp-pub "$AR/other.pub" \
+		--run-dir "$T/run2"
+	assert_success
+	run cut -f1 "$T/run2/steps.log"
+	assert_line --index 2 enroll-challenge
+}
+
+@test "under Firecracker's jailer: its options reach ss-fc-launch, the launch is jailed" {
+	mkdir "$T/jails"
+	export FAKE_JAILER_RECORD=$T/jailer.jsonl
+	run --separate-stderr ar_run a-8 tenant-a --jailer "$SS_TOP/tests/fakes/jailer" \
+		--uid 65534 --gid 65534 --chroot-base-dir "$T/jails"
+	assert_success
+	local d=$AR/runs/a-8.tenant-a
+	[ "$(jq -r 'select(.type == "ss.telemetry.v1.launched") | .data.vm.jailed' "$d/telemetry.jsonl")" = true ]
+	[ "$(jq -r '.argv[1:9] | join(" ")' "$FAKE_JAILER_RECORD")" = "--id $(jq -r .key_id "$d/key.json") --exec-file $FAKE_FC --uid 65534 --gid 65534" ]
+	ar_args a-9 tenant-a
+	run --separate-stderr "$SCRIPTS/ss-attested-run" "${AR_ARGS[@]}" --run-dir "$T/run" \
+		--jailer "$SS_TOP/tests/fakes/jailer" --uid 65534
+	assert_failure_exact 2 "ss-attested-run: step 'launch' failed (exit 2): ss-fc-launch: --jailer: needs --gid"
 }
 
 @test "usage errors are exit 2 with one line; an existing run directory is never reused (exit 6)" {
