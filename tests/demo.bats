@@ -23,6 +23,8 @@ load lib/common
 	assert_line --regexp '^  total             [0-9]+ ms$'
 	# What it said along the way, in its own words.
 	assert_line "   ss-fc-launch: exit 1, ss-fc-launch: denied: session_signature: session: signature does not verify"
+	assert_line "   its event: ss.telemetry.v1.denied, reason session_signature, vm.pid null: nothing was started"
+	assert_line "   the log: 8 records, each run's session, key record and events"
 	assert_line "   ss-attested-run: step 'collision-check' failed (exit 1): ss-collision-check: 4 violations: execution_cross_tenant 4"
 	# Its working directory is gone, and so is everything it started there.
 	run ls -A "$BATS_TEST_TMPDIR/tmp"
