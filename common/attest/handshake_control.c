@@ -777,8 +777,8 @@ int ss_hs_check_session(const ss_hs_check *c, const cJSON *session_doc, cJSON **
 	}
 	if (j.s.approved != rec.approved || strcmp(j.s.reason, rec.reason) != 0) {
 		failed = "evidence";
-		snprintf(why.msg, sizeof why.msg, "evidence: recorded %s, re-checked %s: %s", rec.reason,
-			 j.s.reason, j.detail);
+		snprintf(why.msg, sizeof why.msg, "evidence: recorded %s, re-checked %s: %.800s",
+			 rec.reason, j.s.reason, j.detail);
 	} else if ((member = differing_member(&j.s, &rec))) {
 		failed = "evidence";
 		snprintf(why.msg, sizeof why.msg,
