@@ -6,7 +6,8 @@
 #   make check TSAN=1  the batch suites under ThreadSanitizer (objects in build/tsan/)
 #   make lint          the layering check of libss (common/LAYERS) and mandoc's
 #                      lint of every man page (any warning fails)
-#   make install       PREFIX=/usr/local DESTDIR=  binaries, man pages, completions
+#   make install       PREFIX=/usr/local DESTDIR=  binaries, scripts, man pages, completions
+#   make demo          the whole flow on a private swtpm (scripts/demo), a summary at the end
 #   make uninstall | bench | clean
 #
 # WERROR=1 turns warnings into errors (CI sets it); V=1 shows full commands.
@@ -49,6 +50,8 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 TOOLS   := $(patsubst cmd/%.c,%,$(wildcard cmd/ss-*.c))
+# Installed with the tools: the flow as a runbook, and its offline re-check.
+SCRIPTS := ss-attested-run ss-reverify
 LIB_SRC := $(wildcard common/*/*.c)
 LIB_OBJ := $(patsubst common/%.c,$(BUILD)/common/%.o,$(LIB_SRC))
 BINS    := $(addprefix $(BUILD)/bin/,$(TOOLS))
@@ -64,7 +67,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all check lint install uninstall clean bench deps
+.PHONY: all check lint install uninstall clean bench deps demo
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -118,19 +121,29 @@ BASELINES ?= ../shared/bench
 bench: $(BINS)
 	@BASELINES=$(BASELINES) bench/run $(BUILD)
 
+# The whole flow on this machine: a private swtpm, two tenants, a denied
+# launch, a collision; Firecracker's test double unless the real one can
+# boot a guest (scripts/demo says which).
+demo: deps $(BINS)
+	@scripts/demo $(BUILD)
+
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	for s in $(SCRIPTS); do \
+	    sed 's/^version=@VERSION@$$/version=$(VERSION)/' scripts/$$s >$(DESTDIR)$(BINDIR)/$$s && \
+	    chmod 0755 $(DESTDIR)$(BINDIR)/$$s; \
+	done
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(wildcard man/*.7) $(DESTDIR)$(MANDIR)/man7/
-	for t in $(TOOLS); do \
+	for t in $(TOOLS) $(SCRIPTS); do \
 	    install -m 0644 completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t; \
 	    install -m 0644 completions/zsh/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
 	done
 
 uninstall:
-	for t in $(TOOLS); do \
+	for t in $(TOOLS) $(SCRIPTS); do \
 	    rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
 	          $(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
 	done

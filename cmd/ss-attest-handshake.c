@@ -52,7 +52,7 @@ enum {
 	OPT_KEY = SS_OPT_FIRST, OPT_IDENTITY, OPT_EK_CA, OPT_TTL, OPT_CP_PUB, OPT_STATE,
 	OPT_EXECUTION, OPT_PCRS, OPT_POLICY, OPT_SECRET_OUT, OPT_TCTI, OPT_ALLOW_SIMULATOR,
 	OPT_AK_PUB, OPT_ATTEST, OPT_SIG, OPT_QDATA, OPT_BATCH, OPT_JOBS, OPT_GRACE,
-	OPT_ENROLLMENT,
+	OPT_ENROLLMENT, OPT_CHALLENGE, OPT_EVIDENCE,
 	OPT_REASON, OPT_REVOKED, OPT_SINCE, OPT_RUNNER, OPT_DECISION, OPT_EVENT, OPT_CHECK,
 	/* Operands, each command's by its own key. */
 	ARG_AK_NAME, ARG_CHALLENGE_ID,
@@ -62,6 +62,7 @@ enum {
 static ss_cmd_fn run_enroll_challenge, run_enroll_verify, run_enrollments, run_revoke,
 	run_challenge, run_respond, run_verify, run_finish, run_policy, run_verify_quote, run_gc,
 	run_audit, run_explain, run_status;
+static ss_cmd_fn run_check_session;
 static ss_opt_set_fn set_option;
 
 static const ss_opt opts[] = {
@@ -85,7 +86,7 @@ static const ss_opt opts[] = {
 	{ "attest", OPT_ATTEST, "FILE", "the quote's TPMS_ATTEST (tpm2_quote -m)" },
 	{ "sig", OPT_SIG, "FILE", "the quote's TPMT_SIGNATURE (tpm2_quote -s)" },
 	{ "enrollment", OPT_ENROLLMENT, "FILE",
-	  "an ss.enrollment.v1 record: the AK it enrolled judges the quote" },
+	  "an ss.enrollment.v1 record: the AK it enrolled (verify-quote, check-session)" },
 	{ "qualifying-data", OPT_QDATA, "HEX",
 	  "the qualifying data the quote must carry (tpm2_quote -q); '' for none (not fresh)" },
 	{ "batch", OPT_BATCH, NULL, "JSONL of quotes on standard input, one verdict per line out" },
@@ -102,6 +103,8 @@ static const ss_opt opts[] = {
 	  "only lines of this event (verify, enroll-challenge, enroll-verify, revoke; "
 	  "repeatable)", SS_OPT_REPEAT },
 	{ "check", OPT_CHECK, NULL, "check the whole log's hash chain; print a summary" },
+	{ "challenge", OPT_CHALLENGE, "FILE", "the signed ss.challenge.v1 the session decides" },
+	{ "evidence", OPT_EVIDENCE, "FILE", "the ss.evidence.v1 the session judged" },
 	{ "tcti", OPT_TCTI, "TCTI",
 	  "TPM connection (else SS_TCTI, TPM2TOOLS_TCTI, the tpm2-tss default)", SS_OPT_GLOBAL },
 	{ "verbose", OPT_VERBOSE, NULL, "let tpm2-tss log its warnings and errors", SS_OPT_GLOBAL },
@@ -211,6 +214,15 @@ static const ss_cmd cmds[] = {
 	  .help = "what the state directory holds: AKs, challenges, the last hour's decisions",
 	  .example = "ss-attest-handshake status --state /var/lib/ss | jq .last_hour",
 	  .opts = { OPT_STATE } },
+	{ .name = "check-session", .run = run_check_session,
+	  .synopsis = "--cp-pub CP_PUB.pem --challenge CHALLENGE.json --evidence EVIDENCE.json "
+		      "--enrollment ENROLLMENT.json --policy POLICY.yaml < SESSION.json",
+	  .help = "re-check an archived session offline: the checklist at its verified_at",
+	  .example = "ss-attest-handshake check-session --cp-pub cp.pub --challenge challenge.json "
+		     "--evidence evidence.json --enrollment enrollment.json --policy policy.yaml "
+		     "< session.json",
+	  .opts = { OPT_CP_PUB, OPT_CHALLENGE, OPT_EVIDENCE, OPT_ENROLLMENT, OPT_POLICY },
+	  .needs = { OPT_CP_PUB, OPT_CHALLENGE, OPT_EVIDENCE, OPT_ENROLLMENT, OPT_POLICY } },
 	{ NULL },
 };
 
@@ -240,6 +252,7 @@ struct args {
 	const char *reason;
 	bool revoked, check;
 	ss_audit_filter filter;
+	const char *challenge, *evidence; /* check-session */
 };
 
 /* AK_NAME: a TPM name in hex (either case, as tpm2-tools users paste it):
@@ -332,6 +345,8 @@ static int set_option(void *args, int key, const char *arg, ss_err *err)
 	case ARG_CHALLENGE_ID:
 		a->challenge_id = arg;
 		return ss_opt_id("CHALLENGE_ID", arg, err);
+	case OPT_CHALLENGE: a->challenge = arg; break;
+	case OPT_EVIDENCE: a->evidence = arg; break;
 	}
 	return SS_OK;
 }
@@ -988,6 +1003,49 @@ static int run_status(void *args, ss_err *err)
 	    !(rc = ss_status(&st, ss_now(), &doc, err)))
 		rc = print_and_free(doc, err);
 	ss_store_close(&st);
+	return rc;
+}
+
+/* check-session: the verdict on the archived decision is printed whether
+ * or not it is confirmed (a verdict tool); not confirmed is status 1. */
+static int run_check_session(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_keyring ring = { 0 };
+	ss_policy policy;
+	cJSON *challenge = NULL, *evidence = NULL, *enrollment = NULL, *session = NULL;
+	cJSON *verdict = NULL;
+	char what[3][4200];
+	int rc, v;
+
+	ss_policy_defaults(&policy);
+	snprintf(what[0], sizeof what[0], "challenge '%s'", a->challenge);
+	snprintf(what[1], sizeof what[1], "evidence '%s'", a->evidence);
+	snprintf(what[2], sizeof what[2], "enrollment '%s'", a->enrollment);
+	if ((rc = load_pinned(a, &ring, err)) || (rc = ss_policy_load(a->policy, &policy, err)) ||
+	    (rc = read_document(a->challenge, what[0], &challenge, err)) ||
+	    (rc = read_document(a->evidence, what[1], &evidence, err)) ||
+	    (rc = read_document(a->enrollment, what[2], &enrollment, err)) ||
+	    (rc = read_document("-", "session", &session, err)))
+		goto out;
+	{
+		ss_hs_check c = { &ring, &policy, challenge, evidence, enrollment };
+		v = ss_hs_check_session(&c, session, &verdict, err);
+	}
+	if (v != SS_OK && v != SS_REFUSED) {
+		rc = v;
+		goto out;
+	}
+	if (!(rc = ss_json_print_line(verdict, err)))
+		rc = v;
+out:
+	cJSON_Delete(verdict);
+	cJSON_Delete(session);
+	cJSON_Delete(enrollment);
+	cJSON_Delete(evidence);
+	cJSON_Delete(challenge);
+	ss_policy_free(&policy);
+	ss_keyring_free(&ring);
 	return rc;
 }
 

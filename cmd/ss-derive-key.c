@@ -3,7 +3,8 @@
  * stays inside the TPM; its ss.key.v1 record on stdout, the key itself only
  * to a file or descriptor.  The contract is in ss/execution_key.h.  The
  * derivation is the tool's form without a command (run_derive); creating
- * a TPM root is its one command, init-tpm-root. */
+ * a TPM root is one command, init-tpm-root; check-key, the other, checks
+ * an archived key record against its session offline (ss/key_check.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "ss/io.h"
 #include "ss/key_batch.h"
 #include "ss/json.h"
+#include "ss/key_check.h"
 #include "ss/key_material.h"
 #include "ss/key_record.h"
 #include "ss/opt.h"
@@ -42,7 +44,7 @@ enum {
 	OPT_TCTI, OPT_VERBOSE = 'v',
 };
 
-static ss_cmd_fn run_derive, run_init_tpm_root;
+static ss_cmd_fn run_derive, run_init_tpm_root, run_check_key;
 static ss_opt_set_fn set_option;
 
 static const ss_opt opts[] = {
@@ -94,6 +96,12 @@ static const ss_cmd cmds[] = {
 	  .opts = { OPT_HANDLE, OPT_AUTH_FILE, OPT_AUTH_FD, OPT_OWNER_AUTH_FILE, OPT_TCTI,
 		    OPT_VERBOSE },
 	  .needs = { OPT_HANDLE } },
+	{ .name = "check-key", .run = run_check_key,
+	  .synopsis = "--session SESSION.json --cp-pub CP_PUB.pem < KEY.json",
+	  .help = "check a key record's binding to its session, offline (no secret)",
+	  .example = "ss-derive-key check-key --session session.json --cp-pub cp.pub < key.json",
+	  .opts = { OPT_SESSION, OPT_CP_PUB },
+	  .needs = { OPT_SESSION, OPT_CP_PUB } },
 	{ NULL },
 };
 
@@ -406,6 +414,44 @@ static int run_init_tpm_root(void *args, ss_err *err)
 out:
 	ss_secret_free(&auth);
 	ss_secret_free(&owner);
+	return rc;
+}
+
+static int run_check_key(void *args, ss_err *err)
+{
+	const struct args *a = args;
+	ss_buf text = SS_BUF_INIT;
+	ss_keyring ring = { 0 };
+	cJSON *key_doc = NULL, *session_doc = NULL;
+	ss_keyrec key;
+	ss_session s;
+	int rc;
+
+	for (int i = 0; i < a->ncp_pub; i++)
+		if ((rc = ss_keyring_add_file(&ring, a->cp_pub[i], err)))
+			goto out;
+	if ((rc = ss_read_fd(0, "standard input", SS_JSON_MAX_SIZE, &text, err)))
+		goto out;
+	if ((rc = ss_json_parse((const char *)text.data, text.len, &key_doc, err)) ||
+	    (rc = ss_keyrec_parse(key_doc, &key, err))) {
+		ss_err_prefix(err, "key");
+		goto out;
+	}
+	ss_buf_free(&text);
+	if ((rc = ss_read_path(a->session, SS_JSON_MAX_SIZE, &text, err)))
+		goto out;
+	if ((rc = ss_json_parse((const char *)text.data, text.len, &session_doc, err)) ||
+	    (rc = ss_session_parse(session_doc, &s, err))) {
+		ss_err_prefix(err, "session '%s'", a->session);
+		goto out;
+	}
+	if ((rc = ss_keyrec_check(&key, session_doc, &s, &ring, err)) == SS_EINPUT)
+		ss_err_prefix(err, "session '%s'", a->session); /* its signature member */
+out:
+	cJSON_Delete(session_doc);
+	cJSON_Delete(key_doc);
+	ss_keyring_free(&ring);
+	ss_buf_free(&text);
 	return rc;
 }
 

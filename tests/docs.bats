@@ -202,3 +202,47 @@ help_commands() {
 	assert_failure
 	grep -q '"pattern": "\^0x01c000\[0-9a-f\]{2}\$"' "$SS_TOP/docs/schemas/ss.identity.v1.schema.json"
 }
+
+# The scripts installed with the tools (SCRIPTS in the Makefile).
+installed_scripts() {
+	sed -n 's/^SCRIPTS := //p' "$SS_TOP/Makefile"
+}
+
+@test "every installed script answers --help and --version, and has a man page and both completions" {
+	local s o missing=""
+	[ -n "$(installed_scripts)" ]
+	for s in $(installed_scripts); do
+		run --separate-stderr "$SS_TOP/scripts/$s" --help
+		assert_success
+		[[ "$output" == usage:* ]]
+		run --separate-stderr "$SS_TOP/scripts/$s" --version
+		assert_success
+		assert_output --regexp "^$s [0-9]+\.[0-9]+\.[0-9]+$"
+		[ -f "$SS_TOP/man/$s.1" ] || missing+=" $s:man-page"
+		[ -f "$SS_TOP/completions/bash/$s" ] || missing+=" $s:bash-completion"
+		[ -f "$SS_TOP/completions/zsh/_$s" ] || missing+=" $s:zsh-completion"
+		for o in $("$SS_TOP/scripts/$s" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
+			grep -q -- "${o#--}" "$SS_TOP/man/$s.1" 2>/dev/null || missing+=" $s:man:$o"
+			grep -q -- "$o" "$SS_TOP/completions/bash/$s" 2>/dev/null || missing+=" $s:bash:$o"
+			grep -q -- "$o" "$SS_TOP/completions/zsh/_$s" 2>/dev/null || missing+=" $s:zsh:$o"
+		done
+		grep -q "\`$s\`" "$SS_TOP/README.md" || missing+=" $s:README"
+	done
+	[ -z "$missing" ] || { echo "missing:$missing" >&2; return 1; }
+}
+
+@test "every installed script's man page passes mandoc-style lint through man" {
+	local s
+	for s in $(installed_scripts); do
+		run bash -c "MANWIDTH=80 man --warnings -l '$SS_TOP/man/$s.1' 2>&1 >/dev/null"
+		assert_output ""
+	done
+}
+
+@test "installed scripts: unknown options are usage errors (exit 2, one line)" {
+	local s
+	for s in $(installed_scripts); do
+		run --separate-stderr "$SS_TOP/scripts/$s" --no-such-option
+		assert_failure_exact 2 "$s: unknown option '--no-such-option'"
+	done
+}

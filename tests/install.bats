@@ -92,3 +92,45 @@ enroll-verify"
 	run complete_hs "ss-attest-handshake enrollments --rev" 2
 	assert_output "--revoked"
 }
+
+@test "make install installs the scripts with the tools, their version set, and uninstall removes them" {
+	dest=$BATS_TEST_TMPDIR/dest
+	san=0
+	[[ $SS_BUILD == */build/san ]] && san=1
+	run make -s -C "$SS_TOP" install DESTDIR="$dest" PREFIX=/usr SAN=$san
+	assert_success
+	local s
+	for s in $(sed -n 's/^SCRIPTS := //p' "$SS_TOP/Makefile"); do
+		[ "$(stat -c %a "$dest/usr/bin/$s")" = 755 ]
+		[ -f "$dest/usr/share/man/man1/$s.1" ]
+		[ -f "$dest/usr/share/bash-completion/completions/$s" ]
+		[ -f "$dest/usr/share/zsh/vendor-completions/_$s" ]
+		run "$dest/usr/bin/$s" --version
+		assert_success
+		assert_output "$s $(cat "$SS_TOP/VERSION")"
+		! grep -q @VERSION@ "$dest/usr/bin/$s"
+	done
+	run make -s -C "$SS_TOP" uninstall DESTDIR="$dest" PREFIX=/usr SAN=$san
+	assert_success
+	for s in $(sed -n 's/^SCRIPTS := //p' "$SS_TOP/Makefile"); do
+		[ ! -e "$dest/usr/bin/$s" ]
+		[ ! -e "$dest/usr/share/man/man1/$s.1" ]
+	done
+}
+
+@test "the scripts' bash completions complete their options" {
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$SS_TOP/completions/bash/ss-attested-run'
+		COMP_WORDS=(ss-attested-run --run); COMP_CWORD=1; COMP_LINE='ss-attested-run --run'; COMP_POINT=\${#COMP_LINE}
+		_ss_attested_run; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "--runner-id
+--runner-state
+--run-dir"
+	run bash -c "source /usr/share/bash-completion/bash_completion
+		source '$SS_TOP/completions/bash/ss-attest-handshake'
+		COMP_WORDS=(ss-attest-handshake check-session --ev); COMP_CWORD=2; COMP_LINE='ss-attest-handshake check-session --ev'; COMP_POINT=\${#COMP_LINE}
+		_ss_attest_handshake; printf '%s\n' \"\${COMPREPLY[@]}\""
+	assert_success
+	assert_output "--evidence"
+}

@@ -87,7 +87,19 @@ struct judgement {
 	ss_secret cp_eph;
 	ss_enrollment enr;
 	cJSON *trace;           /* the checks run, for the archive (ss/explain.h) */
+	/* Set for the offline re-check (check-session): the archived documents
+	 * stand in for the control plane's state, and nothing is written. */
+	const struct archive *arch;
 };
+
+struct archive {
+	const cJSON *challenge_doc;      /* the signed ss.challenge.v1, as issued */
+	const ss_enrollment *enrollment; /* the AK's signed record */
+	const ss_session *recorded;      /* the decision being re-checked */
+};
+
+static int archived_challenge(struct judgement *j, const char *id, ss_err *err);
+static int archived_counters(struct judgement *j);
 
 static int deny(struct judgement *j, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -252,6 +264,8 @@ static int consume_challenge(struct judgement *j, const char *id, ss_err *err)
 	bool found, created;
 	int rc;
 
+	if (j->arch)
+		return archived_challenge(j, id, err);
 	if (!ss_store_valid_key(id))
 		return deny(j, SS_R_UNKNOWN_CHALLENGE, "challenge '%s' is not known", id);
 	if ((rc = ss_store_get(st, SS_KIND_CHALLENGES, id, &j->pending_text, &found, err)))
@@ -357,6 +371,8 @@ static int check_counters(struct judgement *j, const TPMS_CLOCK_INFO *ci, ss_err
 	bool found, rollback;
 	int rc;
 
+	if (j->arch)
+		return archived_counters(j);
 	ss_hex_encode(j->s.ak_name, j->s.ak_name_len, key);
 	if ((rc = ss_store_lock(st, err)))
 		return rc;
@@ -389,6 +405,23 @@ out:
 	return rc;
 }
 
+/* The AK's enrollment: from the control plane's store, or offline the
+ * archived record (its signature checked by the caller) when it is this
+ * AK's. */
+static int ak_enrollment_lookup(struct judgement *j, const ss_keyring *own, const uint8_t *name,
+				size_t len, ss_enrollment *out, bool *found, ss_err *err)
+{
+	const ss_enrollment *e;
+
+	if (!j->arch)
+		return ss_enrollment_lookup(j->v->st, own, name, len, out, found, err);
+	e = j->arch->enrollment;
+	*found = e->ak_name_len == len && memcmp(e->ak_name, name, len) == 0;
+	if (*found)
+		*out = *e;
+	return SS_OK;
+}
+
 /* Every step of the checklist after the strict decode, in order; SS_OK
  * means approve. */
 static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blobs *qb,
@@ -415,7 +448,7 @@ static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blob
 	if (j->ch.issued_at > v->now + p->clock_skew)
 		return deny(j, SS_R_CHALLENGE_EXPIRED, "challenge is issued in the future");
 
-	rc = ss_enrollment_lookup(v->st, v->own, ev->quote.ak_name, ev->quote.ak_name_len, &j->enr,
+	rc = ak_enrollment_lookup(j, v->own, ev->quote.ak_name, ev->quote.ak_name_len, &j->enr,
 				  &found, err);
 	trace_enrollment(j, ev, rc, found);
 	if (rc == SS_REFUSED)
@@ -466,6 +499,28 @@ static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blob
 	if (j->enr.simulator && !p->allow_simulator)
 		return deny(j, SS_R_SIMULATOR, "the AK's EK certificate is a simulator's");
 	return SS_OK;
+}
+
+/* The strict decode, then the checklist: what verify and check-session
+ * share.  SS_OK: approve; SS_REFUSED: deny (j->s.reason); other codes: the
+ * evidence could not be judged. */
+static int decide(struct judgement *j, const ss_evidence *ev, ss_err *err)
+{
+	ss_quote_blobs qb;
+	ss_err decode_err = { 0 };
+	int verdict;
+
+	if (ss_quote_decode(ev->quote.attest.data, ev->quote.attest.len, ev->quote.sig.data,
+			    ev->quote.sig.len, &qb, &decode_err))
+		verdict = deny(j, SS_R_MALFORMED, "%s", decode_err.msg);
+	else {
+		trace_decoded(j, ev);
+		snprintf(j->s.challenge_id, sizeof j->s.challenge_id, "%s", ev->challenge_id);
+		verdict = judge(j, ev, &qb, err);
+	}
+	if ((verdict == SS_OK || verdict == SS_REFUSED) && !j->s.has_execution)
+		j->s.challenge_id[0] = 0; /* not one of ours */
+	return verdict;
 }
 
 /* Approved: the shared secret, binding and key confirmation. */
@@ -624,10 +679,8 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 {
 	struct judgement j;
 	ss_evidence ev;
-	ss_quote_blobs qb;
 	ss_secret secret = SS_SECRET_INIT;
 	ss_output out = SS_OUTPUT_INIT;
-	ss_err decode_err = { 0 };
 	uint8_t ph[32];
 	char policy_hex[65];
 	cJSON *doc = NULL;
@@ -661,20 +714,11 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 
 	/* Everything this decision writes becomes durable in one commit. */
 	ss_store_begin(v->st);
-	if (ss_quote_decode(ev.quote.attest.data, ev.quote.attest.len, ev.quote.sig.data,
-			    ev.quote.sig.len, &qb, &decode_err))
-		verdict = deny(&j, SS_R_MALFORMED, "%s", decode_err.msg);
-	else {
-		trace_decoded(&j, &ev);
-		snprintf(j.s.challenge_id, sizeof j.s.challenge_id, "%s", ev.challenge_id);
-		verdict = judge(&j, &ev, &qb, err);
-	}
+	verdict = decide(&j, &ev, err);
 	if (verdict != SS_OK && verdict != SS_REFUSED) {
 		rc = verdict; /* could not judge: no decision to record */
 		goto abort;
 	}
-	if (!j.s.has_execution)
-		j.s.challenge_id[0] = 0; /* not one of ours */
 	if (verdict == SS_OK) {
 		if ((rc = seal(&j, evidence_doc, &ev, &secret, err)))
 			goto abort;
@@ -710,6 +754,235 @@ out:
 	cJSON_Delete(j.trace);
 	ss_buf_wipe_free(&j.pending_text);
 	ss_secret_free(&j.cp_eph);
+	ss_evidence_free(&ev);
+	return rc;
+}
+
+/* ---- check-session: an archived decision re-checked offline --------------- */
+
+/* Offline, the archived challenge is the one the evidence must answer.
+ * Whether it was still pending, or used before, is the control plane's
+ * state, which no archive holds: a decision that says so stands as
+ * recorded. */
+static int archived_challenge(struct judgement *j, const char *id, ss_err *err)
+{
+	const ss_session *rec = j->arch->recorded;
+	int rc;
+
+	if ((rc = ss_challenge_parse(j->arch->challenge_doc, &j->ch, err)))
+		return rc;
+	if (strcmp(id, j->ch.challenge_id) != 0)
+		return deny(j, SS_R_UNKNOWN_CHALLENGE,
+			    "the evidence answers challenge '%s', not the archived '%s'", id,
+			    j->ch.challenge_id);
+	if (strcmp(rec->reason, SS_R_UNKNOWN_CHALLENGE) == 0)
+		return deny(j, SS_R_UNKNOWN_CHALLENGE, "challenge '%s' was not pending (as recorded)",
+			    id);
+	j->s.has_execution = true;
+	j->s.exec = j->ch.exec;
+	if (strcmp(rec->reason, SS_R_CHALLENGE_REUSED) == 0)
+		return deny(j, SS_R_CHALLENGE_REUSED, "challenge '%s' was already used (as recorded)",
+			    id);
+	if (!(j->challenge_doc = cJSON_Duplicate(j->arch->challenge_doc, 1)))
+		ss_oom();
+	return SS_OK;
+}
+
+/* Offline, the counters last seen for the AK are the control plane's
+ * state too: a rollback the verifier recorded stands as recorded. */
+static int archived_counters(struct judgement *j)
+{
+	if (strcmp(j->arch->recorded->reason, SS_R_ROLLBACK) == 0)
+		return deny(j, SS_R_ROLLBACK,
+			    "resetCount/restartCount below the last seen for the AK (as recorded)");
+	return SS_OK;
+}
+
+/* The first member in which two decisions differ; key_confirmation is not
+ * compared (it takes the session secret, which the archive never holds). */
+static const char *differing_member(const ss_session *a, const ss_session *b)
+{
+	if (a->approved != b->approved)
+		return "approved";
+	if (strcmp(a->reason, b->reason) != 0)
+		return "reason";
+	if (strcmp(a->challenge_id, b->challenge_id) != 0)
+		return "challenge_id";
+	if (a->has_execution != b->has_execution ||
+	    strcmp(a->exec.execution_id, b->exec.execution_id) != 0)
+		return "execution_id";
+	if (strcmp(a->exec.tenant_id, b->exec.tenant_id) != 0)
+		return "tenant_id";
+	if (strcmp(a->exec.operator_id, b->exec.operator_id) != 0)
+		return "operator_id";
+	if (strcmp(a->exec.fingerprint, b->exec.fingerprint) != 0)
+		return "fingerprint";
+	if (strcmp(a->runner_id, b->runner_id) != 0)
+		return "runner_id";
+	if (a->ak_name_len != b->ak_name_len || memcmp(a->ak_name, b->ak_name, a->ak_name_len) != 0)
+		return "ak_name";
+	if (a->pcr_digest_len != b->pcr_digest_len ||
+	    memcmp(a->pcr_digest, b->pcr_digest, a->pcr_digest_len) != 0)
+		return "pcr_digest";
+	if (a->has_clock != b->has_clock ||
+	    (a->has_clock && (a->clock.reset_count != b->clock.reset_count ||
+			      a->clock.restart_count != b->clock.restart_count ||
+			      a->clock.clock != b->clock.clock || a->clock.safe != b->clock.safe)))
+		return "clock";
+	if (a->expires_at != b->expires_at)
+		return "expires_at";
+	return NULL;
+}
+
+static cJSON *check_report(const ss_session *rec, const struct judgement *j, bool judged,
+			   const char *failed, const char *detail)
+{
+	cJSON *o = ss_json_new_object(), *r;
+
+	ss_json_add_string(o, "type", "ss.session-check.v1");
+	ss_json_add_string_or_null(o, "challenge_id", rec->challenge_id[0] ? rec->challenge_id : NULL);
+	ss_json_add_time(o, "verified_at", rec->verified_at);
+	r = ss_json_add_object(o, "recorded");
+	ss_json_add_bool(r, "approved", rec->approved);
+	ss_json_add_string(r, "reason", rec->reason);
+	if (judged) {
+		r = ss_json_add_object(o, "rechecked");
+		ss_json_add_bool(r, "approved", j->s.approved);
+		ss_json_add_string(r, "reason", j->s.reason);
+		ss_json_add_string(r, "detail", j->s.detail);
+	} else
+		ss_json_add_null(o, "rechecked");
+	ss_json_add_bool(o, "confirmed", failed == NULL);
+	ss_json_add_string_or_null(o, "failed", failed);
+	ss_json_add_string(o, "detail", detail);
+	return o;
+}
+
+/* A document's control-plane signature: SS_OK, SS_REFUSED with the reason
+ * in why, or SS_EINPUT (a malformed signature member) in err. */
+static int signed_by_cp(const cJSON *doc, const ss_keyring *cp, const char *what, ss_err *why,
+			ss_err *err)
+{
+	int rc = ss_doc_verify(doc, cp, what, why);
+
+	if (rc && rc != SS_REFUSED) {
+		*err = *why;
+		if (strncmp(err->msg, what, strlen(what)) != 0)
+			ss_err_prefix(err, "%s", what);
+	}
+	return rc;
+}
+
+int ss_hs_check_session(const ss_hs_check *c, const cJSON *session_doc, cJSON **verdict,
+			ss_err *err)
+{
+	ss_session rec;
+	ss_challenge ch;
+	ss_enrollment enr;
+	ss_evidence ev;
+	struct judgement j;
+	struct archive arch;
+	ss_hs_verifier v;
+	ss_err why = { 0 };
+	const char *failed = NULL, *member;
+	char detail[1200] = "the decision is confirmed by the re-checked checklist", t1[SS_TIME_LEN],
+	     t2[SS_TIME_LEN];
+	uint8_t binding[32];
+	bool judged = false;
+	int rc;
+
+	*verdict = NULL;
+	memset(&j, 0, sizeof j);
+	if ((rc = ss_session_parse(session_doc, &rec, err)))
+		return ss_err_prefix(err, "session");
+	if ((rc = ss_challenge_parse(c->challenge_doc, &ch, err)))
+		return ss_err_prefix(err, "challenge");
+	if ((rc = ss_enrollment_parse(c->enrollment_doc, &enr, err)))
+		return ss_err_prefix(err, "enrollment");
+	if ((rc = ss_evidence_parse(c->evidence_doc, &ev, err)))
+		return ss_err_prefix(err, "evidence");
+
+	/* What the archive holds must be the control plane's own. */
+	if ((rc = signed_by_cp(session_doc, c->cp, "session", &why, err))) {
+		if (rc != SS_REFUSED)
+			goto out;
+		failed = "session_signature";
+		goto report;
+	}
+	if ((rc = signed_by_cp(c->challenge_doc, c->cp, "challenge", &why, err))) {
+		if (rc != SS_REFUSED)
+			goto out;
+		failed = "challenge";
+		goto report;
+	}
+	if (rec.challenge_id[0] && strcmp(rec.challenge_id, ch.challenge_id) != 0) {
+		failed = "challenge";
+		snprintf(why.msg, sizeof why.msg,
+			 "challenge: the session decides challenge '%s', the archived one is '%s'",
+			 rec.challenge_id, ch.challenge_id);
+		goto report;
+	}
+	if ((rc = signed_by_cp(c->enrollment_doc, c->cp, "enrollment", &why, err))) {
+		if (rc != SS_REFUSED)
+			goto out;
+		failed = "enrollment";
+		goto report;
+	}
+	if (enr.enrolled_at > rec.verified_at) {
+		failed = "enrollment";
+		ss_time_format(enr.enrolled_at, t1);
+		ss_time_format(rec.verified_at, t2);
+		snprintf(why.msg, sizeof why.msg,
+			 "enrollment: the AK was enrolled at %s, after the decision at %s", t1, t2);
+		goto report;
+	}
+
+	/* The checklist again, as of the decision's own time. */
+	v = (ss_hs_verifier){ NULL, NULL, c->cp, c->policy, NULL, rec.verified_at };
+	arch = (struct archive){ c->challenge_doc, &enr, &rec };
+	j.v = &v;
+	j.arch = &arch;
+	j.s.verified_at = rec.verified_at;
+	snprintf(j.s.runner_id, sizeof j.s.runner_id, "%s", ev.runner_id);
+	if (!(j.trace = cJSON_CreateArray()))
+		ss_oom();
+	rc = decide(&j, &ev, err);
+	if (rc != SS_OK && rc != SS_REFUSED)
+		goto out;
+	judged = true;
+	if (rc == SS_OK) {
+		j.s.approved = true;
+		snprintf(j.s.reason, sizeof j.s.reason, "%s", SS_R_APPROVED);
+		snprintf(j.s.detail, sizeof j.s.detail, "every check passed");
+		j.s.expires_at = rec.verified_at + c->policy->session_lifetime;
+	}
+	if (j.s.approved != rec.approved || strcmp(j.s.reason, rec.reason) != 0) {
+		failed = "evidence";
+		snprintf(why.msg, sizeof why.msg, "evidence: recorded %s, re-checked %s: %.800s",
+			 rec.reason, j.s.reason, j.s.detail);
+	} else if ((member = differing_member(&j.s, &rec))) {
+		failed = "evidence";
+		snprintf(why.msg, sizeof why.msg,
+			 "evidence: the decision's '%s' is not the re-checked one (is this the policy "
+			 "that judged it?)", member);
+	} else if (rec.approved) {
+		if ((rc = ss_hs_session_binding(c->challenge_doc, c->evidence_doc, binding, err)))
+			goto out;
+		if (!ss_ct_equal(binding, rec.binding, sizeof binding)) {
+			failed = "binding";
+			snprintf(why.msg, sizeof why.msg,
+				 "binding: session_binding_hash is not the binding of the archived "
+				 "challenge and evidence");
+		}
+	}
+report:
+	if (failed)
+		snprintf(detail, sizeof detail, "%s", why.msg);
+	*verdict = check_report(&rec, &j, judged, failed, detail);
+	rc = failed ? ss_err_set(err, SS_REFUSED, "not confirmed: %s", detail) : SS_OK;
+out:
+	cJSON_Delete(j.trace);
+	cJSON_Delete(j.challenge_doc);
 	ss_evidence_free(&ev);
 	return rc;
 }

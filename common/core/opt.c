@@ -261,10 +261,13 @@ static int check_whole(const ss_tool *t, const ss_cmd *c, const unsigned *seen, 
 			return ss_err_set(err, SS_EUSAGE, "%sneeds --%s",
 					  subject(c, subj, sizeof subj), o->name);
 	}
+	/* An option needs another only in the commands that take that other
+	 * (ss-derive-key's --session needs --session-secret to derive, not to
+	 * check a key record). */
 	for (i = 0; t->opts[i].name; i++)
 		for (int k = 0; seen[i] && k < SS_OPT_NEEDS && t->opts[i].needs[k]; k++) {
 			const ss_opt *o = opt_by_key(t, t->opts[i].needs[k], &j);
-			if (!seen[j])
+			if (!seen[j] && takes(c, o->key))
 				return ss_err_set(err, SS_EUSAGE, "--%s: needs --%s", t->opts[i].name,
 						  o->name);
 		}

@@ -79,6 +79,33 @@ typedef struct ss_hs_verifier {
 int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **session,
 		 ss_err *err);
 
+/* An archived decision re-checked offline (check-session): no TPM, no
+ * state read or written.  The inputs are the documents a run keeps. */
+typedef struct ss_hs_check {
+	const ss_keyring *cp;         /* pinned control-plane keys */
+	const ss_policy *policy;      /* the policy that judged it */
+	const cJSON *challenge_doc;   /* the signed ss.challenge.v1, as issued */
+	const cJSON *evidence_doc;    /* the ss.evidence.v1, as received */
+	const cJSON *enrollment_doc;  /* the signed ss.enrollment.v1 of the AK */
+} ss_hs_check;
+
+/* Check, in this order, stopping at the first that fails (its name is the
+ * verdict's "failed"): the session's signature (session_signature); the
+ * challenge's signature and that the session decides it (challenge); the
+ * enrollment's signature and that it predates the decision (enrollment);
+ * the verifier's checklist run again on the evidence at the session's
+ * verified_at, with the archived challenge and enrollment in place of the
+ * store, giving the same decision member for member (evidence); for an
+ * approved session, its session_binding_hash recomputed from the challenge
+ * and evidence (binding).  What only the control plane's state can tell
+ * (a challenge not pending or used before, a counter rollback) stands as
+ * recorded; key_confirmation needs the session secret and is not checked.
+ * *verdict: ss.session-check.v1.  SS_OK: confirmed; SS_REFUSED "not
+ * confirmed: ..."; SS_EINPUT: a document is malformed ("session: ...",
+ * "challenge: ...", ...), with no verdict. */
+int ss_hs_check_session(const ss_hs_check *c, const cJSON *session_doc, cJSON **verdict,
+			ss_err *err);
+
 /* Runner: check the challenge (pinned signature, unexpired, never answered
  * here), make the ephemeral key, quote with the AK at ak_handle, keep what
  * finish needs.  A challenge is answered once, ever: its id (never a key)

@@ -50,7 +50,8 @@ typedef struct ss_opt {
 	const char *help;  /* one line */
 	unsigned flags;
 	/* Options it cannot do without when given, checked in this order:
-	 * "prog: --session: needs --cp-pub". */
+	 * "prog: --session: needs --cp-pub"; only in the commands that take
+	 * them. */
 	int needs[SS_OPT_NEEDS];
 } ss_opt;
 

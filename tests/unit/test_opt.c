@@ -186,6 +186,18 @@ TEST(a_missing_option_is_worded_from_the_table)
 	CHECK_STR(err.msg, "--kind: needs --auth-file");
 }
 
+TEST(an_option_needs_another_only_where_that_one_applies)
+{
+	/* --kind needs --auth-file, which the form with files does not take. */
+	char *argv[] = { "t", "--kind", "raw", "a.jsonl", NULL };
+	const ss_cmd *cmd;
+	struct seen s;
+	ss_err err = { 0 };
+
+	CHECK(parse(&operand_tool, 4, argv, &cmd, &s, &err) == SS_OK);
+	CHECK(cmd == &bare_files && s.kind == 1);
+}
+
 TEST(operands_are_counted_and_named)
 {
 	char *none[] = { "t", "drop", "--handle", "1", NULL };
@@ -351,6 +363,7 @@ int main(void)
 	RUN(a_missing_option_is_worded_from_the_table);
 	RUN(operands_are_counted_and_named);
 	RUN(an_unless_option_lifts_the_needs);
+	RUN(an_option_needs_another_only_where_that_one_applies);
 	RUN(global_options_before_or_after_the_command);
 	RUN(global_options_before_the_optional_command);
 	RUN(one_secret_from_a_file_or_a_descriptor);
