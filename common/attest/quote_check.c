@@ -253,15 +253,19 @@ static void add_allowed(cJSON *c, unsigned allowed)
 	ss_json_add_item(c, "allowed", list);
 }
 
-static void trace_attributes(const ss_quote_expect *e, const TPMT_PUBLIC *ak)
+/* Each trace_* records one check as it ran: passed is the outcome the
+ * check itself computed, never worked out again here.  Nothing is built
+ * when the caller keeps no trace (batch verdicts). */
+static void trace_attributes(const ss_quote_expect *e, const TPMT_PUBLIC *ak, bool passed)
 {
-	const char *names[SS_TPM_ATTRIBUTES_MAX], *why;
-	size_t n = ss_tpm_attribute_names(ak->objectAttributes, names);
-	cJSON *c = ss_trace_check(e->trace, SS_R_AK_ATTRIBUTES, ss_tpm_public_is_ak(ak, &why));
+	const char *names[SS_TPM_ATTRIBUTES_MAX];
+	size_t n;
+	cJSON *c = ss_trace_check(e->trace, SS_R_AK_ATTRIBUTES, passed);
 	cJSON *list;
 
 	if (!c)
 		return;
+	n = ss_tpm_attribute_names(ak->objectAttributes, names);
 	if (!(list = cJSON_CreateArray()))
 		ss_oom();
 	for (size_t i = 0; i < n; i++)
@@ -272,24 +276,27 @@ static void trace_attributes(const ss_quote_expect *e, const TPMT_PUBLIC *ak)
 			   "not decrypt");
 }
 
-static void trace_header(const ss_quote_expect *e, const TPMS_ATTEST *a)
+static void trace_magic(const ss_quote_expect *e, const TPMS_ATTEST *a, bool passed)
 {
-	cJSON *c = ss_trace_check(e->trace, SS_R_BAD_MAGIC, a->magic == TPM2_GENERATED_VALUE);
+	cJSON *c = ss_trace_check(e->trace, SS_R_BAD_MAGIC, passed);
 
 	if (c) {
 		add_u32hex(c, "magic", a->magic, 8);
 		add_u32hex(c, "expected", TPM2_GENERATED_VALUE, 8);
 	}
-	if (a->magic != TPM2_GENERATED_VALUE)
-		return;
-	if ((c = ss_trace_check(e->trace, SS_R_WRONG_TYPE, a->type == TPM2_ST_ATTEST_QUOTE))) {
+}
+
+static void trace_type(const ss_quote_expect *e, const TPMS_ATTEST *a, bool passed)
+{
+	cJSON *c = ss_trace_check(e->trace, SS_R_WRONG_TYPE, passed);
+
+	if (c) {
 		add_u32hex(c, "type", a->type, 4);
 		add_u32hex(c, "expected", TPM2_ST_ATTEST_QUOTE, 4);
 	}
 }
 
-/* The signature's scheme and hash beside the AK's; verified: 1 yes, 0 no,
- * -1 not checked. */
+/* The signature's scheme and hash beside the AK's. */
 static void add_scheme(cJSON *c, const TPMT_SIGNATURE *s, uint16_t scheme, uint16_t hash)
 {
 	add_u32hex(c, "signature_scheme", s->sigAlg, 4);
@@ -301,6 +308,7 @@ static void add_scheme(cJSON *c, const TPMT_SIGNATURE *s, uint16_t scheme, uint1
 		ss_json_add_string(c, "ak_hash", hash_name(hash));
 }
 
+/* verified: 1 yes, 0 no, -1 not checked (the scheme did not fit). */
 static void trace_signature(const ss_quote_expect *e, const TPMT_SIGNATURE *s, uint16_t scheme,
 			    uint16_t hash, int verified)
 {
@@ -330,32 +338,20 @@ static void trace_hashes(const ss_quote_expect *e, uint16_t shash, uint16_t bank
 	add_allowed(c, e->allowed_hashes);
 }
 
-static void trace_binding(const ss_quote_expect *e, const TPMS_ATTEST *a)
+static void trace_binding(const ss_quote_expect *e, const TPMS_ATTEST *a, bool passed)
 {
-	cJSON *c;
+	cJSON *c = ss_trace_check(e->trace, SS_R_BINDING, passed);
 
-	if (!e->trace)
-		return;
-	c = ss_trace_check(e->trace, SS_R_BINDING,
-			   a->extraData.size == e->extra_len &&
-				   ss_ct_equal(a->extraData.buffer, e->extra, e->extra_len));
 	if (c) {
 		ss_json_add_hex(c, "quoted", a->extraData.buffer, a->extraData.size);
 		ss_json_add_hex(c, "expected", e->extra, e->extra_len);
 	}
 }
 
-/* One bank, the challenged selection, values for exactly it. */
-static void trace_selection(const ss_quote_expect *e, const TPMS_QUOTE_INFO *qi)
+/* ob: the quote selects exactly one bank (bank, mask). */
+static void trace_selection(const ss_quote_expect *e, bool ob, uint16_t bank, uint32_t mask,
+			    bool passed)
 {
-	uint16_t bank = 0;
-	uint32_t mask = 0;
-	bool ob = one_bank(&qi->pcrSelect, &bank, &mask);
-	bool passed = ob &&
-		      (!e->selection ||
-		       (bank == e->selection->hash->tpm_alg && mask == e->selection->mask)) &&
-		      (!e->values || (e->values_sel->hash->tpm_alg == bank &&
-				      e->values_sel->mask == mask));
 	cJSON *c = ss_trace_check(e->trace, SS_R_SELECTION, passed);
 	char s[96];
 
@@ -379,10 +375,9 @@ static void trace_selection(const ss_quote_expect *e, const TPMS_QUOTE_INFO *qi)
 }
 
 static void trace_digest(const ss_quote_expect *e, const TPM2B_DIGEST *quoted,
-			 const uint8_t *computed, size_t len)
+			 const uint8_t *computed, size_t len, bool passed)
 {
-	cJSON *c = ss_trace_check(e->trace, SS_R_DIGEST,
-				  quoted->size == len && !memcmp(quoted->buffer, computed, len));
+	cJSON *c = ss_trace_check(e->trace, SS_R_DIGEST, passed);
 
 	if (c) {
 		ss_json_add_hex(c, "quoted", quoted->buffer, quoted->size);
@@ -396,43 +391,48 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 {
 	const TPMS_ATTEST *a = &q->attest;
 	const TPMS_QUOTE_INFO *qi = &a->attested.quote;
-	uint16_t scheme, scheme_hash, shash, bank;
-	uint32_t mask;
+	uint16_t scheme, scheme_hash, shash, bank = 0;
+	uint32_t mask = 0;
 	const char *why;
 	char want[96], got[96];
 	uint8_t digest[EVP_MAX_MD_SIZE];
 	size_t dlen = 0;
+	bool ok, ob;
 	int rc;
 
 	v->reason = NULL;
 	v->detail[0] = 0;
 	v->signature_ok = false;
-	trace_attributes(e, &ak->pub);
-	if (!ss_tpm_public_is_ak(&ak->pub, &why))
+	ok = ss_tpm_public_is_ak(&ak->pub, &why);
+	trace_attributes(e, &ak->pub, ok);
+	if (!ok)
 		return refuse(v, SS_R_AK_ATTRIBUTES, "AK attributes: %s", why);
-	trace_header(e, a);
-	if (a->magic != TPM2_GENERATED_VALUE)
+	ok = a->magic == TPM2_GENERATED_VALUE;
+	trace_magic(e, a, ok);
+	if (!ok)
 		return refuse(v, SS_R_BAD_MAGIC, "magic 0x%08x is not TPM_GENERATED", a->magic);
-	if (a->type != TPM2_ST_ATTEST_QUOTE)
+	ok = a->type == TPM2_ST_ATTEST_QUOTE;
+	trace_type(e, a, ok);
+	if (!ok)
 		return refuse(v, SS_R_WRONG_TYPE, "attestation type 0x%04x is not a quote", a->type);
 
 	pinned_scheme(&ak->pub, &scheme, &scheme_hash);
 	shash = sig_hash(&q->sig);
-	if (e->trace && (scheme != TPM2_ALG_NULL ? q->sig.sigAlg != scheme || shash != scheme_hash
-						 : !scheme_fits_key(&ak->pub, q->sig.sigAlg)))
+	if (scheme != TPM2_ALG_NULL && (q->sig.sigAlg != scheme || shash != scheme_hash)) {
 		trace_signature(e, &q->sig, scheme, scheme_hash, -1);
-	else if (e->trace && !(ss_hash_bit(shash) & e->allowed_hashes))
-		trace_hashes(e, shash, 0, false);
-	if (scheme != TPM2_ALG_NULL && (q->sig.sigAlg != scheme || shash != scheme_hash))
 		return refuse(v, SS_R_SIGNATURE,
 			      "signature scheme 0x%04x/0x%04x is not the AK's 0x%04x/0x%04x",
 			      q->sig.sigAlg, shash, scheme, scheme_hash);
-	if (scheme == TPM2_ALG_NULL && !scheme_fits_key(&ak->pub, q->sig.sigAlg))
+	}
+	if (scheme == TPM2_ALG_NULL && !scheme_fits_key(&ak->pub, q->sig.sigAlg)) {
+		trace_signature(e, &q->sig, scheme, scheme_hash, -1);
 		return refuse(v, SS_R_SIGNATURE, "signature scheme 0x%04x does not fit the AK",
 			      q->sig.sigAlg);
-	if (!(ss_hash_bit(shash) & e->allowed_hashes))
-		return refuse(v, SS_R_HASH, "signature hash %s is not allowed",
-			      ss_hash_by_alg(shash) ? ss_hash_by_alg(shash)->name : "(unknown)");
+	}
+	if (!(ss_hash_bit(shash) & e->allowed_hashes)) {
+		trace_hashes(e, shash, 0, false);
+		return refuse(v, SS_R_HASH, "signature hash %s is not allowed", hash_name(shash));
+	}
 	rc = check_signature(ak, &q->sig, attest_bytes, attest_len, err);
 	if (rc < 0)
 		return err ? err->code : SS_ECRYPTO;
@@ -440,22 +440,24 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 	if (rc == 0)
 		return refuse(v, SS_R_SIGNATURE, "the quote's signature does not verify with the AK");
 	v->signature_ok = true;
-	if (e->trace) {
-		bool ob = one_bank(&qi->pcrSelect, &bank, &mask);
-		trace_hashes(e, shash, ob ? bank : 0, !ob || (ss_hash_bit(bank) & e->allowed_hashes));
-	}
 	/* The bank is judged only once the signature vouches for it. */
-	if (one_bank(&qi->pcrSelect, &bank, &mask) && !(ss_hash_bit(bank) & e->allowed_hashes))
-		return refuse(v, SS_R_HASH, "PCR bank %s is not allowed",
-			      ss_hash_by_alg(bank) ? ss_hash_by_alg(bank)->name : "(unknown)");
+	ob = one_bank(&qi->pcrSelect, &bank, &mask);
+	ok = !ob || (ss_hash_bit(bank) & e->allowed_hashes);
+	trace_hashes(e, shash, ob ? bank : 0, ok);
+	if (!ok)
+		return refuse(v, SS_R_HASH, "PCR bank %s is not allowed", hash_name(bank));
 
-	trace_binding(e, a);
-	if (a->extraData.size != e->extra_len ||
-	    !ss_ct_equal(a->extraData.buffer, e->extra, e->extra_len))
+	ok = a->extraData.size == e->extra_len &&
+	     ss_ct_equal(a->extraData.buffer, e->extra, e->extra_len);
+	trace_binding(e, a, ok);
+	if (!ok)
 		return refuse(v, SS_R_BINDING, "qualifying data is not the expected binding");
 
-	trace_selection(e, qi);
-	if (!one_bank(&qi->pcrSelect, &bank, &mask))
+	ok = ob && (!e->selection ||
+		    (bank == e->selection->hash->tpm_alg && mask == e->selection->mask)) &&
+	     (!e->values || (e->values_sel->hash->tpm_alg == bank && e->values_sel->mask == mask));
+	trace_selection(e, ob, bank, mask, ok);
+	if (!ob)
 		return refuse(v, SS_R_SELECTION, "the quote does not select exactly one PCR bank");
 	format_sel(bank, mask, got, sizeof got);
 	if (e->selection) {
@@ -471,8 +473,9 @@ int ss_quote_verify_key(const uint8_t *attest_bytes, size_t attest_len, const ss
 	}
 	if ((rc = ss_pcr_digest(e->values_sel, e->values, shash, digest, &dlen, err)))
 		return rc;
-	trace_digest(e, &qi->pcrDigest, digest, dlen);
-	if (qi->pcrDigest.size != dlen || !ss_ct_equal(qi->pcrDigest.buffer, digest, dlen))
+	ok = qi->pcrDigest.size == dlen && ss_ct_equal(qi->pcrDigest.buffer, digest, dlen);
+	trace_digest(e, &qi->pcrDigest, digest, dlen, ok);
+	if (!ok)
 		return refuse(v, SS_R_DIGEST, "the PCR values do not hash to the quoted digest");
 	return SS_OK;
 }
