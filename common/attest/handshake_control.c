@@ -125,14 +125,13 @@ static void trace_decoded(struct judgement *j, const ss_evidence *ev)
 	ss_json_add_int(c, "signature_bytes", (int64_t)ev->quote.sig.len);
 }
 
-static void trace_expiry(struct judgement *j)
+/* Each trace_* records one check as it ran: passed is the outcome the
+ * check itself computed, never worked out again here. */
+static void trace_expiry(struct judgement *j, bool passed)
 {
 	const ss_policy *p = j->v->policy;
 	int64_t now = j->v->now;
-	cJSON *c = ss_trace_check(j->trace, SS_R_CHALLENGE_EXPIRED,
-				  now <= j->ch.expires_at + p->clock_skew &&
-					  now - j->ch.issued_at <= p->max_challenge_age + p->clock_skew &&
-					  j->ch.issued_at <= now + p->clock_skew);
+	cJSON *c = ss_trace_check(j->trace, SS_R_CHALLENGE_EXPIRED, passed);
 
 	ss_json_add_time(c, "verified_at", now);
 	ss_json_add_time(c, "issued_at", j->ch.issued_at);
@@ -141,32 +140,30 @@ static void trace_expiry(struct judgement *j)
 	ss_json_add_int(c, "clock_skew", p->clock_skew);
 }
 
-static void trace_enrollment(struct judgement *j, const ss_evidence *ev, int rc, bool found)
+/* enrolled: the AK's record was found (and vouched for); passed: for this
+ * runner. */
+static void trace_enrollment(struct judgement *j, const ss_evidence *ev, bool enrolled,
+			     bool passed)
 {
-	bool mine = !rc && found && strcmp(j->enr.runner_id, ev->runner_id) == 0;
-	cJSON *c = ss_trace_check(j->trace, SS_R_AK_NOT_ENROLLED, mine);
+	cJSON *c = ss_trace_check(j->trace, SS_R_AK_NOT_ENROLLED, passed);
 
 	ss_json_add_hex(c, "ak_name", ev->quote.ak_name, ev->quote.ak_name_len);
 	ss_json_add_string(c, "runner_id", ev->runner_id);
-	ss_json_add_bool(c, "enrolled", !rc && found);
-	ss_json_add_string_or_null(c, "enrolled_runner_id", !rc && found ? j->enr.runner_id : NULL);
-	if (!rc && found)
+	ss_json_add_bool(c, "enrolled", enrolled);
+	ss_json_add_string_or_null(c, "enrolled_runner_id", enrolled ? j->enr.runner_id : NULL);
+	if (enrolled)
 		ss_json_add_time(c, "enrolled_at", j->enr.enrolled_at);
 	else
 		ss_json_add_null(c, "enrolled_at");
 }
 
 /* Every PCR the policy names: the quoted value beside the allowed ones. */
-static void trace_policy(struct judgement *j, const ss_quote *q)
+static void trace_policy(struct judgement *j, const ss_quote *q, bool passed)
 {
 	const ss_policy *p = j->v->policy;
-	bool passed = !p->mask || q->sel.hash == p->bank;
 	cJSON *c, *pcrs;
 	char idx[4];
 
-	for (unsigned i = 0; passed && i < SS_PCR_COUNT; i++)
-		if (p->mask & (1u << i))
-			passed = (q->sel.mask & (1u << i)) && ss_policy_allows(p, i, q->pcr[i]);
 	if (!(c = ss_trace_check(j->trace, SS_R_POLICY, passed)))
 		return;
 	if (!p->mask) {
@@ -199,13 +196,12 @@ static void trace_policy(struct judgement *j, const ss_quote *q)
 	}
 }
 
-static void trace_clock(struct judgement *j, const TPMS_CLOCK_INFO *ci)
+static void trace_clock(struct judgement *j, const TPMS_CLOCK_INFO *ci, bool passed)
 {
-	bool required = j->v->policy->require_clock_safe;
-	cJSON *c = ss_trace_check(j->trace, SS_R_CLOCK, !required || ci->safe == TPM2_YES);
+	cJSON *c = ss_trace_check(j->trace, SS_R_CLOCK, passed);
 
 	ss_json_add_bool(c, "safe", ci->safe == TPM2_YES);
-	ss_json_add_bool(c, "required", required);
+	ss_json_add_bool(c, "required", j->v->policy->require_clock_safe);
 }
 
 static void trace_counters(struct judgement *j, const TPMS_CLOCK_INFO *ci, bool seen,
@@ -224,13 +220,12 @@ static void trace_counters(struct judgement *j, const TPMS_CLOCK_INFO *ci, bool 
 	}
 }
 
-static void trace_simulator(struct judgement *j)
+static void trace_simulator(struct judgement *j, bool passed)
 {
-	bool allowed = j->v->policy->allow_simulator;
-	cJSON *c = ss_trace_check(j->trace, SS_R_SIMULATOR, !j->enr.simulator || allowed);
+	cJSON *c = ss_trace_check(j->trace, SS_R_SIMULATOR, passed);
 
 	ss_json_add_bool(c, "simulator", j->enr.simulator);
-	ss_json_add_bool(c, "allowed", allowed);
+	ss_json_add_bool(c, "allowed", j->v->policy->allow_simulator);
 }
 
 /* A used challenge is still one of ours: the denied session names its
@@ -433,31 +428,36 @@ static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blob
 	uint8_t extra[32];
 	ss_quote_verdict verdict;
 	ss_ak_key ak;
-	bool found = false;
+	bool found = false, expired, too_old, future, enrolled, mine, ok;
 	int rc;
 
 	if ((rc = consume_challenge(j, ev->challenge_id, err)))
 		return rc;
-	trace_expiry(j);
-	if (v->now > j->ch.expires_at + p->clock_skew)
+	expired = v->now > j->ch.expires_at + p->clock_skew;
+	too_old = v->now - j->ch.issued_at > p->max_challenge_age + p->clock_skew;
+	future = j->ch.issued_at > v->now + p->clock_skew;
+	trace_expiry(j, !expired && !too_old && !future);
+	if (expired)
 		return deny(j, SS_R_CHALLENGE_EXPIRED, "challenge expired %lld s ago",
 			    (long long)(v->now - j->ch.expires_at));
-	if (v->now - j->ch.issued_at > p->max_challenge_age + p->clock_skew)
+	if (too_old)
 		return deny(j, SS_R_CHALLENGE_EXPIRED, "challenge is %lld s old, the policy allows %lld",
 			    (long long)(v->now - j->ch.issued_at), (long long)p->max_challenge_age);
-	if (j->ch.issued_at > v->now + p->clock_skew)
+	if (future)
 		return deny(j, SS_R_CHALLENGE_EXPIRED, "challenge is issued in the future");
 
 	rc = ak_enrollment_lookup(j, v->own, ev->quote.ak_name, ev->quote.ak_name_len, &j->enr,
 				  &found, err);
-	trace_enrollment(j, ev, rc, found);
+	enrolled = rc == SS_OK && found;
+	mine = enrolled && strcmp(j->enr.runner_id, ev->runner_id) == 0;
+	trace_enrollment(j, ev, enrolled, mine);
 	if (rc == SS_REFUSED)
 		return deny(j, SS_R_AK_NOT_ENROLLED, "%s", err->msg);
 	if (rc)
 		return rc;
 	if (!found)
 		return deny(j, SS_R_AK_NOT_ENROLLED, "the AK is not enrolled");
-	if (strcmp(j->enr.runner_id, ev->runner_id) != 0)
+	if (!mine)
 		return deny(j, SS_R_AK_NOT_ENROLLED, "the AK is enrolled for runner '%s', not '%s'",
 			    j->enr.runner_id, ev->runner_id);
 	memcpy(j->s.ak_name, ev->quote.ak_name, ev->quote.ak_name_len);
@@ -487,16 +487,19 @@ static int judge(struct judgement *j, const ss_evidence *ev, const ss_quote_blob
 	j->s.clock.clock = a->clockInfo.clock;
 	j->s.clock.safe = a->clockInfo.safe == TPM2_YES;
 
-	trace_policy(j, &ev->quote);
-	if ((rc = check_policy_values(j, &ev->quote)))
+	rc = check_policy_values(j, &ev->quote);
+	trace_policy(j, &ev->quote, rc == SS_OK);
+	if (rc)
 		return rc;
-	trace_clock(j, &a->clockInfo);
-	if (p->require_clock_safe && a->clockInfo.safe != TPM2_YES)
+	ok = !p->require_clock_safe || a->clockInfo.safe == TPM2_YES;
+	trace_clock(j, &a->clockInfo, ok);
+	if (!ok)
 		return deny(j, SS_R_CLOCK, "the TPM reports clock.safe = no");
 	if ((rc = check_counters(j, &a->clockInfo, err)))
 		return rc;
-	trace_simulator(j);
-	if (j->enr.simulator && !p->allow_simulator)
+	ok = !j->enr.simulator || p->allow_simulator;
+	trace_simulator(j, ok);
+	if (!ok)
 		return deny(j, SS_R_SIMULATOR, "the AK's EK certificate is a simulator's");
 	return SS_OK;
 }
