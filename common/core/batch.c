@@ -316,9 +316,9 @@ static int consume_slice(struct engine *e, struct chunk *c, struct slice *s,
 	return rc;
 }
 
-/* The calling thread: consume in order; when its next slice is not mapped
- * yet, read what a pipe has, map, read, or wait, in that order.  A pipe is
- * waited on only when every line read is consumed. */
+/* The calling thread: read what a pipe has, consume in order, and when its
+ * next slice is not mapped yet, map, read a file, or wait, in that order.
+ * A pipe is waited on only when every line read is consumed. */
 static int drive(struct engine *e, ss_batch_stats *stats, ss_progress *prog,
 		 bool *stdout_failed, ss_err *err)
 {
@@ -338,6 +338,10 @@ static int drive(struct engine *e, ss_batch_stats *stats, ss_progress *prog,
 				pthread_cond_wait(&e->ready, &e->mu);
 			continue;
 		}
+		/* From a pipe, what has come is read first, for the others to
+		 * map while this thread consumes. */
+		if (!e->regular && may_read(e) && read_next(e, false))
+			continue;
 		if (c->consumed == c->nslices) {
 			if (c->read_rc) {
 				*err = c->read_err;
@@ -359,9 +363,7 @@ static int drive(struct engine *e, ss_batch_stats *stats, ss_progress *prog,
 			if (rc)
 				break;
 			c->consumed++;
-		} else if (!e->regular && may_read(e) && (read_next(e, false) || s->done))
-			continue; /* (the slice may have been mapped while it read) */
-		else if ((s = take_slice(e, &mc)))
+		} else if ((s = take_slice(e, &mc)))
 			map_taken(e, mc, s, e->b->workers[0]);
 		else if (e->regular && may_read(e))
 			read_next(e, true);
