@@ -220,8 +220,10 @@ static bool read_next(struct engine *e, bool wait)
 	got = c->n || c->read_rc;
 	if (got)
 		e->nread++;
-	pthread_cond_broadcast(&e->work);
-	pthread_cond_signal(&e->ready);
+	if (got || end) {
+		pthread_cond_broadcast(&e->work);
+		pthread_cond_signal(&e->ready);
+	}
 	return got || end;
 }
 
