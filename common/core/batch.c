@@ -385,7 +385,7 @@ int ss_batch_run(const ss_batch *b, ss_lines *in, ss_batch_stats *stats, ss_err 
 	struct stat st;
 	ss_progress prog;
 	bool stdout_failed = false;
-	int started = 0, rc;
+	int threads, started = 0, rc;
 
 	memset(stats, 0, sizeof *stats);
 	if (b->jobs < 1 || b->jobs > SS_BATCH_MAX_JOBS)
@@ -422,10 +422,11 @@ int ss_batch_run(const ss_batch *b, ss_lines *in, ss_batch_stats *stats, ss_err 
 	 * short input that ends in it needs no more than its slices. */
 	pthread_mutex_lock(&e->mu);
 	read_next(e, true);
+	threads = b->jobs;
+	if (e->input_end && e->ring[0].nslices < (size_t)threads)
+		threads = e->ring[0].nslices ? (int)e->ring[0].nslices : 1;
 	pthread_mutex_unlock(&e->mu);
-	for (int t = 1; t < b->jobs; t++) {
-		if (e->input_end && (size_t)t >= e->ring[0].nslices)
-			break;
+	for (int t = 1; t < threads; t++) {
 		th[started].e = e;
 		th[started].worker = b->workers[t];
 		/* When a thread cannot start, the others simply take its share. */
