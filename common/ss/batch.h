@@ -88,7 +88,7 @@ typedef struct ss_batch_slice {
 	size_t first_lineno;          /* line number of its first line */
 	size_t n;                     /* its lines, 1 or more */
 	const unsigned char *out;     /* their outputs back to back (aligned as malloc's) */
-	const size_t *end;            /* line k's output is out[end[k-1]..end[k]), end[-1] = 0 */
+	const size_t *end;            /* line k's output: out[end[k-1]..end[k]), line 0's from 0 */
 	const unsigned char *refused; /* refused[k]: map() returned SS_REFUSED for line k */
 	const unsigned char *side;    /* the side buffer (NUL-terminated) */
 	size_t side_len;
