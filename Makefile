@@ -3,7 +3,7 @@
 #   make               libss.a and the tools (one per cmd/ss-*.c), in build/
 #   make check         lint + C unit tests + bats suites; last line "N passed, N failed"
 #   make check SAN=1   the same under ASan+UBSan (objects in build/san/)
-#   make check TSAN=1  the batch suites under ThreadSanitizer (objects in build/tsan/)
+#   make check TSAN=1  the threaded suites under ThreadSanitizer (objects in build/tsan/)
 #   make lint          the layering check of libss (common/LAYERS) and mandoc's
 #                      lint of every man page (any warning fails)
 #   make install       PREFIX=/usr/local DESTDIR=  binaries, scripts, man pages, completions

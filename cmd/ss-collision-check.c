@@ -35,7 +35,7 @@ static const ss_opt opts[] = {
 	  "violations shown as examples (0..1000, default 10)" },
 	{ "partition", OPT_PARTITION, "I/N",
 	  "track only the values in partition I of N (see merge)" },
-	{ "jobs", OPT_JOBS, "N", "threads (default: one less than the CPUs; stress: all)" },
+	{ "jobs", OPT_JOBS, "N", "threads (default: the CPUs it may run on)" },
 	{ "stats", OPT_STATS, NULL, "state size and rate on standard error at the end" },
 	{ "tenants", OPT_TENANTS, "N", "tenants to make up (1..1000000)" },
 	{ "executions", OPT_EXECUTIONS, "M", "executions per tenant (1..1000000)" },
@@ -124,7 +124,7 @@ static int set_option(void *args, int key, const char *arg, ss_err *err)
 		break;
 	case OPT_PARTITION: return parse_partition(arg, a, err);
 	case OPT_JOBS:
-		if ((rc = ss_opt_u64("--jobs", arg, 1, SS_COLLISION_MAX_JOBS, &n, err)))
+		if ((rc = ss_opt_u64("--jobs", arg, 1, SS_BATCH_MAX_JOBS, &n, err)))
 			return rc;
 		a->jobs = (int)n;
 		break;
@@ -216,21 +216,12 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The check itself runs on the calling thread, the parsers on the other
- * CPUs; stress derives on all of them. */
-static int default_jobs(bool all)
-{
-	int n = ss_batch_default_jobs();
-
-	return all || n == 1 ? n : n - 1;
-}
-
 static int run_check(void *args, ss_err *err)
 {
 	static char *stdin_only[] = { (char *)"-" };
 	const struct args *a = args;
 	char **names = a->operands;
-	int n = a->noperands, jobs = a->jobs ? a->jobs : default_jobs(false);
+	int n = a->noperands, jobs = a->jobs ? a->jobs : ss_batch_default_jobs();
 	ss_collision_tracker *t;
 	ss_collision_report r;
 	ss_progress prog;
@@ -246,16 +237,20 @@ static int run_check(void *args, ss_err *err)
 	t = ss_collision_tracker_new(a->part_index, a->part_count, a->max_examples);
 	ss_progress_start(&prog, "records");
 	for (int i = 0; i < n && !rc; i++) {
+		ss_buf shown = SS_BUF_INIT;
 		int fd;
 		ss_collision_tracker_input(t, names[i]);
 		if ((rc = open_input(names[i], &fd, err)))
 			break;
-		if ((rc = ss_collision_run_fd(t, fd, jobs, &prog, err))) {
-			if (fd == 0)
-				ss_err_prefix(err, "standard input");
-			else
-				ss_err_prefix(err, "'%s'", names[i]);
-		}
+		if (fd == 0)
+			ss_buf_adds(&shown, "standard input");
+		else
+			ss_buf_addf(&shown, "'%s'", names[i]);
+		/* A read error names the input itself ("read 'F': ..."). */
+		if ((rc = ss_collision_run_fd(t, fd, ss_buf_str(&shown), jobs, &prog, err)) &&
+		    rc != SS_EIO)
+			ss_err_prefix(err, "%s", ss_buf_str(&shown));
+		ss_buf_free(&shown);
 		if (fd != 0)
 			close(fd);
 	}
@@ -290,7 +285,7 @@ static int run_stress(void *args, ss_err *err)
 	t = ss_collision_tracker_new(0, 0, a->max_examples);
 	ss_progress_start(&prog, "executions");
 	rc = ss_collision_stress_run(t, a->tenants, a->executions, seed,
-				     a->jobs ? a->jobs : default_jobs(true), &prog, &st, err);
+				     a->jobs ? a->jobs : ss_batch_default_jobs(), &prog, &st, err);
 	ss_progress_end(&prog);
 	if (!rc) {
 		if (a->stats)

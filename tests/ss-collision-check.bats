@@ -250,6 +250,30 @@ missing_field session_binding_hash 7 tenant-d - - exec-9 -"
 	assert_failure_exact 6 "ss-collision-check: open 'missing.jsonl': No such file or directory"
 }
 
+@test "an input that cannot be read is an I/O error naming it, after the inputs before it" {
+	records 3 >r.jsonl
+	mkdir dir
+	run --separate-stderr collide r.jsonl dir
+	assert_failure_exact 6 "ss-collision-check: read 'dir': Is a directory"
+	run --separate-stderr collide <dir
+	assert_failure_exact 6 "ss-collision-check: read standard input: Is a directory"
+}
+
+@test "the report does not depend on the thread count, from a file or a pipe" {
+	records 20000 --mix --seed 5 >mix.jsonl
+	collide --max-examples 50 mix.jsonl >one.json || [ $? -eq 1 ]
+	collide --max-examples 50 <mix.jsonl >stdin.json || [ $? -eq 1 ]
+	[ "$(jq .violations one.json)" -gt 50 ]
+	for jobs in 1 2 3 5; do
+		run --separate-stderr collide --jobs "$jobs" --max-examples 50 mix.jsonl
+		[ "$status" -eq 1 ]
+		[ "$output" = "$(cat one.json)" ]
+		run --separate-stderr bash -c "cat mix.jsonl | ss-collision-check --jobs $jobs --max-examples 50"
+		[ "$status" -eq 1 ]
+		[ "$output" = "$(cat stdin.json)" ]
+	done
+}
+
 @test "usage errors: status 2, one line" {
 	records 3 >r.jsonl
 	run --separate-stderr collide --partition 0/4 r.jsonl

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,17 @@ void ss_lines_init(ss_lines *r, int fd, const char *name, size_t max_line)
 	r->max_line = max_line;
 }
 
+/* Nothing to read right now (a pipe or terminal whose writer is slow). */
+static bool would_wait(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n;
+
+	while ((n = poll(&p, 1, 0)) < 0 && errno == EINTR)
+		;
+	return n == 0;
+}
+
 int ss_lines_next(ss_lines *r, const char **line, size_t *len, ss_err *err)
 {
 	*line = NULL;
@@ -359,6 +371,98 @@ int ss_lines_next(ss_lines *r, const char **line, size_t *len, ss_err *err)
 		r->buf.len += (size_t)n;
 		r->buf.data[r->buf.len] = 0;
 	}
+}
+
+/* What ss_lines_take reads at a time: the bytes after its last line are
+ * copied once to start the next take, so a read is kept short of a chunk. */
+#define TAKE_READ ((size_t)1 << 18)
+
+/* Read once more into r->buf, behind what is there (nothing is moved: the
+ * lines taken so far stay where they are). */
+static int read_more(ss_lines *r, ss_err *err)
+{
+	ssize_t n;
+
+	ss_buf_reserve(&r->buf, TAKE_READ);
+	do
+		n = read(r->fd, r->buf.data + r->buf.len, TAKE_READ);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ss_err_errno(err, SS_EIO, "read %s", r->name);
+	if (n == 0)
+		r->eof = true;
+	r->buf.len += (size_t)n;
+	r->buf.data[r->buf.len] = 0;
+	return SS_OK;
+}
+
+int ss_lines_take(ss_lines *r, ss_buf *text, size_t *start, size_t *len, size_t max_lines,
+		  size_t max_bytes, size_t wait_lines, bool *waiting, size_t *n, ss_err *err)
+{
+	size_t first = r->start, rest;
+	int rc = SS_OK;
+
+	*n = 0;
+	*waiting = false;
+	/* Room for all of it at once: a buffer grown by doubling is copied and
+	 * faulted in anew each time.  Only what is read into it is touched. */
+	ss_buf_reserve(&r->buf, max_bytes + TAKE_READ);
+	while (*n < max_lines && r->start - first < max_bytes) {
+		unsigned char *base = r->buf.data + r->start;
+		size_t avail = r->buf.len - r->start;
+		unsigned char *nl = avail ? memchr(base, '\n', avail) : NULL;
+		size_t l;
+
+		if (!nl && !(r->eof && avail)) {
+			if (r->eof)
+				break;
+			if (avail > r->max_line) {
+				rc = ss_err_set(err, SS_EINPUT, "line %zu: longer than %zu bytes",
+						r->lineno + 1, r->max_line);
+				break;
+			}
+			if (*n >= wait_lines && would_wait(r->fd)) {
+				*waiting = true;
+				break;
+			}
+			if ((rc = read_more(r, err)))
+				break;
+			continue;
+		}
+		l = nl ? (size_t)(nl - base) : avail;
+		r->lineno++;
+		if (l > r->max_line) {
+			rc = ss_err_set(err, SS_EINPUT, "line %zu: longer than %zu bytes", r->lineno,
+					r->max_line);
+			break;
+		}
+		base[l] = 0; /* '\n' (or the buffer's terminator) becomes NUL */
+		start[*n] = r->start;
+		len[*n] = l;
+		(*n)++;
+		r->start += nl ? l + 1 : l;
+	}
+	if (!*n)
+		return rc;
+	/* The lines go with the buffer they are in; what follows them starts
+	 * the reader's next buffer, text's old one. */
+	rest = r->buf.len - r->start;
+	ss_buf_reset(text);
+	ss_buf_add(text, r->buf.data + r->start, rest);
+	{
+		ss_buf lines = r->buf;
+		r->buf = *text;
+		*text = lines;
+	}
+	text->len = r->start;
+	text->data[text->len] = 0;
+	r->start = 0;
+	return rc;
+}
+
+bool ss_lines_done(const ss_lines *r)
+{
+	return r->eof && r->start >= r->buf.len;
 }
 
 void ss_lines_free(ss_lines *r)

@@ -91,6 +91,20 @@ void ss_lines_init(ss_lines *r, int fd, const char *name, size_t max_line);
 /* line and len: the next line without its '\n'; returns SS_OK with
  * *line == NULL at the end of input. */
 int ss_lines_next(ss_lines *r, const char **line, size_t *len, ss_err *err);
+/* Many lines at once, for a reader that keeps them a while (the batch
+ * engine): up to max_lines, fewer once max_bytes are taken, handed over in
+ * text without copying them one by one.  Line k is text->data + start[k],
+ * len[k] bytes, NUL-terminated in place of its '\n'; *n says how many were
+ * taken.  text's old buffer becomes the reader's.  A read waits for input
+ * only while fewer than wait_lines lines are taken (SIZE_MAX: always; 0:
+ * never); when it would have to wait, *waiting is set and the lines taken
+ * so far are returned, what has come of the next staying for the next call.
+ * A read error or a line too long is returned (as ss_lines_next words it)
+ * with the lines before it. */
+int ss_lines_take(ss_lines *r, ss_buf *text, size_t *start, size_t *len, size_t max_lines,
+		  size_t max_bytes, size_t wait_lines, bool *waiting, size_t *n, ss_err *err);
+/* Every line is returned and the input is at its end. */
+bool ss_lines_done(const ss_lines *r);
 void ss_lines_free(ss_lines *r);
 
 /* Progress on stderr for long-running modes, only when stderr is a

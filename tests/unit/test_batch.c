@@ -1,12 +1,18 @@
 /* The batch engine: order kept, stop at the first error with every earlier
  * record written whole, blank lines refused when asked; the ordered
  * consumer sees each line once, in order, on the calling thread, and
- * nothing after a failing line. */
+ * nothing after a failing line; the slice consumer sees the same a slice at
+ * a time, fixed-size outputs as an array with their side data; a pipe's
+ * lines are answered as they come. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ss/batch.h"
@@ -379,6 +385,285 @@ TEST(batch_consumer_with_one_job_maps_nothing_after_the_failing_line)
 	free(input);
 }
 
+
+/* ---- the slice consumer -------------------------------------------------- */
+
+/* A record of fixed size, as the collision check's extractor makes them: a
+ * key's number, and where its text is in the side buffer. */
+struct rec {
+	uint64_t key;
+	uint32_t off, len;
+};
+
+/* "key-N" lines to records; the text goes to the side buffer.  A bad line
+ * appends to both buffers before it fails: none of it may be seen. */
+static int parse_rec(void *worker, const char *line, size_t len, ss_buf *out, ss_err *err)
+{
+	struct counting_worker *w = worker;
+	ss_buf *side = ss_batch_side(out);
+	struct rec r;
+
+	w->mapped++;
+	if (strcmp(line, "bad") == 0) {
+		ss_buf_adds(side, "dropped");
+		ss_buf_adds(out, "half");
+		return ss_err_set(err, SS_EINPUT, "bad record");
+	}
+	if (strncmp(line, "key-", 4) != 0)
+		return ss_err_set(err, SS_EINPUT, "not a key");
+	r.key = strtoull(line + 4, NULL, 10);
+	r.off = (uint32_t)side->len;
+	r.len = (uint32_t)len;
+	ss_buf_add(side, line, len);
+	ss_buf_add(out, &r, sizeof r);
+	return r.key == 7 ? SS_REFUSED : SS_OK;
+}
+
+struct slices {
+	pthread_t caller;
+	bool wrong_thread, wrong_order, wrong_output, misaligned;
+	size_t calls, lines, last_lineno, longest;
+	unsigned long refused;
+	size_t fail_at;        /* the consumer's own finding on this line; 0: none */
+};
+
+/* Every slice: on the calling thread, right after the one before, its
+ * outputs an array of records whose text is in its side buffer and nothing
+ * else is. */
+static int take_slice(void *consumer, const ss_batch_slice *s, size_t *taken, ss_err *err)
+{
+	struct slices *c = consumer;
+	const struct rec *r = (const struct rec *)(const void *)s->out;
+	size_t text = 0;
+
+	if (!pthread_equal(pthread_self(), c->caller))
+		c->wrong_thread = true;
+	if (s->first_lineno != c->last_lineno + 1 || s->n == 0)
+		c->wrong_order = true;
+	if ((uintptr_t)s->out % _Alignof(struct rec))
+		c->misaligned = true;
+	c->calls++;
+	if (s->n > c->longest)
+		c->longest = s->n;
+	for (size_t k = 0; k < s->n; k++) {
+		size_t lineno = s->first_lineno + k;
+		char want[32];
+
+		if (lineno == c->fail_at) {
+			*taken = k;
+			return ss_err_set(err, SS_REFUSED, "key %llu seen before",
+					  (unsigned long long)r[k].key);
+		}
+		snprintf(want, sizeof want, "key-%llu", (unsigned long long)r[k].key);
+		if (s->end[k] != (k + 1) * sizeof *r || (c->fail_at == 0 && r[k].key != lineno - 1) ||
+		    r[k].off + r[k].len > s->side_len || r[k].len != strlen(want) ||
+		    memcmp(s->side + r[k].off, want, r[k].len) != 0 ||
+		    s->refused[k] != (r[k].key == 7))
+			c->wrong_output = true;
+		text += r[k].len;
+		c->refused += s->refused[k];
+		c->lines++;
+		c->last_lineno = lineno;
+	}
+	if (text != s->side_len || s->side[s->side_len] != 0)
+		c->wrong_output = true;
+	*taken = s->n;
+	return SS_OK;
+}
+
+static int consume_slices(const char *input, int jobs, size_t slice_lines, struct slices *c,
+			  struct counting_worker *w, ss_batch_stats *st, ss_err *err)
+{
+	void *workers[SS_BATCH_MAX_JOBS];
+	ss_batch b = { .map = parse_rec, .workers = workers, .jobs = jobs,
+		       .consume_slice = take_slice, .consumer = c, .slice_lines = slice_lines };
+	ss_lines r;
+	int in = input_fd(input), rc;
+	size_t fail_at = c->fail_at;
+
+	for (int i = 0; i < jobs; i++) {
+		w[i].mapped = 0;
+		workers[i] = &w[i];
+	}
+	memset(c, 0, sizeof *c);
+	c->caller = pthread_self();
+	c->fail_at = fail_at;
+	ss_lines_init(&r, in, "input", 1 << 20);
+	rc = ss_batch_run(&b, &r, st, err);
+	ss_lines_free(&r);
+	close(in);
+	return rc;
+}
+
+TEST(batch_slice_consumer_takes_whole_slices_in_order_with_their_side_data)
+{
+	struct counting_worker w[4];
+	struct slices c = { 0 };
+	ss_batch_stats st;
+	ss_err err = { 0 };
+	char *input = keys_input(0, NULL);
+	unsigned long mapped = 0;
+	int rc = consume_slices(input, 4, 1000, &c, w, &st, &err);
+
+	CHECK(rc == SS_OK);
+	CHECK(c.lines == MANY && c.last_lineno == MANY && st.lines == MANY);
+	CHECK(!c.wrong_thread && !c.wrong_order && !c.wrong_output && !c.misaligned);
+	/* full chunks are cut into slices of the size asked for, never more */
+	CHECK(c.longest == 1000 && c.calls >= MANY / 1000);
+	CHECK(c.refused == 1 && st.refused == 1);
+	for (int i = 0; i < 4; i++)
+		mapped += w[i].mapped;
+	CHECK(mapped == MANY);
+	/* one thread, one line a slice: the same */
+	rc = consume_slices(input, 1, 1, &c, w, &st, &err);
+	CHECK(rc == SS_OK && c.lines == MANY && c.calls == MANY && c.longest == 1);
+	CHECK(!c.wrong_thread && !c.wrong_order && !c.wrong_output && !c.misaligned);
+	free(input);
+}
+
+TEST(batch_slice_consumer_sees_nothing_of_a_failing_line_or_after_it)
+{
+	struct counting_worker w[3];
+	struct slices c = { 0 };
+	ss_batch_stats st;
+	ss_err err = { 0 };
+	/* In the third chunk, inside a slice: the lines before it come, in a
+	 * slice whose side buffer holds their text only. */
+	char *input = keys_input(17000, "bad");
+	int rc = consume_slices(input, 3, 700, &c, w, &st, &err);
+
+	CHECK(rc == SS_EINPUT);
+	CHECK_STR(err.msg, "line 17000: bad record");
+	CHECK(c.lines == 16999 && c.last_lineno == 16999 && st.lines == 16999);
+	CHECK(!c.wrong_thread && !c.wrong_order && !c.wrong_output && !c.misaligned);
+	free(input);
+}
+
+TEST(batch_slice_consumer_error_names_the_line_it_stopped_at)
+{
+	struct counting_worker w[2];
+	struct slices c = { .fail_at = 12001 };
+	ss_batch_stats st;
+	ss_err err = { 0 };
+	char *input = keys_input(12001, "key-5");
+	int rc = consume_slices(input, 2, 0, &c, w, &st, &err);
+
+	CHECK(rc == SS_REFUSED);
+	CHECK_STR(err.msg, "line 12001: key 5 seen before");
+	CHECK(c.lines == 12000 && st.lines == 12000 && st.refused == 1);
+	CHECK(!c.wrong_thread && !c.wrong_order && !c.wrong_output);
+	free(input);
+}
+
+TEST(batch_refuses_a_slice_size_out_of_range_and_two_consumers)
+{
+	void *workers[1] = { 0 };
+	struct seen s = { 0 };
+	ss_batch b = { .map = echo_or_fail, .workers = workers, .jobs = 1,
+		       .slice_lines = SS_BATCH_CHUNK_LINES + 1 };
+	ss_batch_stats st;
+	ss_lines r;
+	ss_err err = { 0 };
+	int in = input_fd("a\n");
+
+	ss_lines_init(&r, in, "input", 1 << 20);
+	CHECK(ss_batch_run(&b, &r, &st, &err) == SS_EUSAGE);
+	CHECK_STR(err.msg, "slice_lines: 8193 is not in 1..8192");
+	b.slice_lines = 0;
+	b.consume = take_in_order;
+	b.consume_slice = take_slice;
+	b.consumer = &s;
+	CHECK(ss_batch_run(&b, &r, &st, &err) == SS_EUSAGE);
+	CHECK_STR(err.msg, "consume and consume_slice both set");
+	CHECK(st.lines == 0);
+	ss_lines_free(&r);
+	close(in);
+}
+
+/* ---- a pipe whose writer waits for the answers ---------------------------- */
+
+#define ASKED 40
+
+/* The writer sends one line, then waits until it has been consumed before
+ * sending the next, as a client that asks one question at a time would.
+ * An engine that waited for a whole chunk would never answer: the writer
+ * gives up after a few seconds and closes the pipe, so the test fails
+ * instead of hanging. */
+struct asker {
+	int fd;
+	pthread_mutex_t mu;
+	pthread_cond_t answered;
+	size_t consumed;
+	bool gave_up;
+};
+
+static void *ask(void *arg)
+{
+	struct asker *a = arg;
+
+	for (size_t i = 0; i < ASKED && !a->gave_up; i++) {
+		char line[32];
+		struct timespec until;
+		int n = snprintf(line, sizeof line, "key-%zu\n", i);
+
+		if (write(a->fd, line, (size_t)n) != n)
+			break;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		pthread_mutex_lock(&a->mu);
+		while (a->consumed <= i && !a->gave_up)
+			if (pthread_cond_timedwait(&a->answered, &a->mu, &until) == ETIMEDOUT)
+				a->gave_up = true;
+		pthread_mutex_unlock(&a->mu);
+	}
+	close(a->fd);
+	return NULL;
+}
+
+static int answer(void *consumer, size_t lineno, int status, const char *out, size_t len,
+		  ss_err *err)
+{
+	struct asker *a = consumer;
+
+	(void)status;
+	(void)out;
+	(void)len;
+	(void)err;
+	pthread_mutex_lock(&a->mu);
+	a->consumed = lineno;
+	pthread_cond_signal(&a->answered);
+	pthread_mutex_unlock(&a->mu);
+	return SS_OK;
+}
+
+TEST(batch_answers_the_lines_of_a_pipe_as_they_come)
+{
+	for (int jobs = 1; jobs <= 4; jobs += 3) {
+		struct counting_worker w[4] = { 0 };
+		void *workers[4] = { &w[0], &w[1], &w[2], &w[3] };
+		struct asker a = { .mu = PTHREAD_MUTEX_INITIALIZER,
+				   .answered = PTHREAD_COND_INITIALIZER };
+		ss_batch b = { .map = parse_key, .workers = workers, .jobs = jobs,
+			       .consume = answer, .consumer = &a };
+		ss_batch_stats st;
+		ss_lines r;
+		ss_err err = { 0 };
+		pthread_t writer;
+		int p[2], rc;
+
+		CHECK(pipe(p) == 0);
+		a.fd = p[1];
+		pthread_create(&writer, NULL, ask, &a);
+		ss_lines_init(&r, p[0], "pipe", 1 << 20);
+		rc = ss_batch_run(&b, &r, &st, &err);
+		pthread_join(writer, NULL);
+		ss_lines_free(&r);
+		close(p[0]);
+		CHECK(rc == SS_OK && !a.gave_up);
+		CHECK(st.lines == ASKED && a.consumed == ASKED);
+	}
+}
+
 int main(void)
 {
 	RUN(batch_keeps_order_with_many_threads);
@@ -392,5 +677,10 @@ int main(void)
 	RUN(batch_consumer_stops_at_a_failing_line_in_the_middle);
 	RUN(batch_consumer_error_stops_the_run_at_its_line);
 	RUN(batch_consumer_with_one_job_maps_nothing_after_the_failing_line);
+	RUN(batch_slice_consumer_takes_whole_slices_in_order_with_their_side_data);
+	RUN(batch_slice_consumer_sees_nothing_of_a_failing_line_or_after_it);
+	RUN(batch_slice_consumer_error_names_the_line_it_stopped_at);
+	RUN(batch_refuses_a_slice_size_out_of_range_and_two_consumers);
+	RUN(batch_answers_the_lines_of_a_pipe_as_they_come);
 	return unit_done();
 }
