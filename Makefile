@@ -19,6 +19,9 @@ ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 CC      ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 PKGS    := tss2-esys tss2-mu tss2-rc tss2-tctildr libcrypto yaml-0.1 libcjson libcurl
+# Loaded when a TPM is first opened (common/ss/tss2_load.h), not linked:
+# their headers only.
+LAZY_PKGS := tss2-esys tss2-rc tss2-tctildr
 
 ifeq ($(SAN),1)
 BUILD   := build/san
@@ -45,7 +48,7 @@ CFLAGS  ?=
 ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(HARDEN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS ?=
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
-LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LIBS    = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -lm
 
 TOOLS   := $(patsubst cmd/%.c,%,$(wildcard cmd/ss-*.c))
 LIB_SRC := $(wildcard common/*/*.c)

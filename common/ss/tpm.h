@@ -18,6 +18,7 @@
 
 #include "ss/buf.h"
 #include "ss/err.h"
+#include "ss/tss2_load.h"
 
 #define SS_TPM_MAX_TRACKED 16
 
@@ -38,7 +39,8 @@ typedef struct ss_tpm {
  * tpm2-tss's default. */
 const char *ss_tcti_choose(const char *opt);
 
-/* Connect.  On failure: SS_ETPM, "connect to TPM '<conf>': <why>". */
+/* Connect (loading tpm2-tss first, see ss/tss2_load.h).  On failure:
+ * SS_ETPM, "connect to TPM '<conf>': <why>", or "load TPM library ...". */
 int ss_tpm_open(ss_tpm *t, const char *tcti_opt, bool verbose, ss_err *err);
 /* Flush everything tracked, finalize, disarm the watchdog. */
 void ss_tpm_close(ss_tpm *t);
