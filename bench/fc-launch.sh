@@ -36,7 +36,7 @@ hs() { ss-attest-handshake "$@"; }
 ss-tpm-identity enroll --runner-id runner-1 --state "$w/runner" >"$w/id.json"
 hs enroll-challenge --key "$w/cp.pem" --identity "$w/id.json" --ek-ca "$SWTPM_CA_BUNDLE" \
 	--state "$w/cp" >"$w/cch.json"
-ss-tpm-identity activate <"$w/cch.json" >"$w/cresp.json"
+ss-tpm-identity activate --cp-pub "$w/cp.pub" --state "$w/runner" <"$w/cch.json" >"$w/cresp.json"
 hs enroll-verify --key "$w/cp.pem" --state "$w/cp" <"$w/cresp.json" >/dev/null
 printf '{"type":"ss.execution.v1","execution_id":"exec-1","tenant_id":"tenant-a","operator_id":"op-1","fingerprint":"sha256:%s"}\n' \
 	"$(printf bench | sha256sum | cut -c1-64)" >"$w/exec.json"
