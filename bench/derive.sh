@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Batch derivation: `ss-derive-key --batch --root-secret F --kind raw` against
-# the reference implementation ($SS_SHARED_BENCH/ref_derive.py) on the same
+# the reference implementation ($SS_BASELINES/ref_derive.py) on the same
 # 200k ss.execution.v1 contexts, measured alternately in one run (best of
 # three wall-clock times each, so that a burst of other load on the machine
 # does not decide the ratio).  The outputs must agree on key_id and
 # context_hash.
 set -euo pipefail
-: "${SS_TOP:?run through bench/run}" "${SS_SHARED_BENCH:?run through bench/run}"
+: "${SS_TOP:?run through bench/run}" "${SS_BASELINES:?run through bench/run with BASELINES=DIR}"
 n=200000
 out="$SS_BUILD/bench/derive"
 mkdir -p "$out"
-ref="$SS_SHARED_BENCH/ref_derive.py"
+ref="$SS_BASELINES/ref_derive.py"
+[ -f "$ref" ] || { echo "derive-batch: no ref_derive.py in $SS_BASELINES" >&2; exit 1; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 jobs=$(nproc)
@@ -60,14 +61,15 @@ if ! "$py" - "$out/ss.jsonl" "$out/ref.jsonl" "$n" <<-'PY'
 	        sys.exit("derive-batch: line %d differs: %s vs %s" % (i + 1, ours[i], ref[i]))
 	PY
 then
-	echo "derive-batch: outputs disagree -> MISSED"
+	printf 'row\tderive-batch: %d contexts\t-\t-\t-\t>= 10\tMISSED (outputs disagree)\n' "$n"
 	exit 1
 fi
 
 awk -v n="$n" -v s="$best_ss" -v r="$best_ref" -v j="$jobs" 'BEGIN {
 	ours = n / s; theirs = n / r; ratio = ours / theirs
-	printf "derive-batch: ss %.0f/s vs ref %.0f/s -> ratio %.1f (target >= 10) %s [%d contexts, %d threads, outputs agree]\n",
-	       ours, theirs, ratio, (ratio >= 10 ? "ok" : "MISSED"), n, j
+	printf "row\tderive-batch: %d contexts\t%.0f keys/s\t%.0f keys/s (ref_derive.py)\t%.1f\t>= 10\t%s\n",
+	       n, ours, theirs, ratio, (ratio >= 10 ? "ok" : "MISSED")
+	printf "note\tbest of 3 each, %d threads; outputs agree\n", j
 	if (ratio < 10)
 		exit 1
 }'

@@ -13,8 +13,9 @@ n_aks=100 per_ak=3 lines=30000
 make_corpus() {
 	local w i j
 	w=$(mktemp -d)
+	export BATS_FILE_TMPDIR="$w"
 	# shellcheck source=../tests/lib/swtpm.bash
-	BATS_FILE_TMPDIR="$w" source "$SS_TOP/tests/lib/swtpm.bash"
+	source "$SS_TOP/tests/lib/swtpm.bash"
 	swtpm_init >/dev/null
 	for i in $(seq 1 $n_aks); do
 		tpm2_createak -Q -C 0x81010001 -c "$w/ak.ctx" -G ecc -g sha256 -s ecdsa -u "$w/ak$i.pub"
@@ -27,6 +28,8 @@ make_corpus() {
 			echo "$q" >"$w/q$i-$j.qd"
 		done
 	done
+	# The daemon's CPU is this benchmark's load (bench/run).
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "cpu\t%.3f\n", ($14 + $15) / hz }' "/proc/$(cat "$SWTPM_DIR/pid")/stat"
 	swtpm_fini
 	/usr/bin/python3 - "$w" "$n_aks" "$per_ak" "$lines" >"$corpus.tmp" <<-'PY'
 	import base64, json, sys
@@ -72,6 +75,7 @@ all=$(rate ss-attest-handshake verify-quote --batch --jobs "$cores")
 # process; the one-thread rate is reported alongside for comparison.
 awk -v all="$all" -v one="$one" -v o="$ossl" -v c="$cores" 'BEGIN {
 	r = all / o
-	printf "verify-quote-batch: %d verdicts/s on %d cores (%d/s on 1 thread, ratio %.2f) vs openssl speed ecdsap256 %d verify/s (1 process) -> ratio %.2f (target >= 0.80) %s\n",
-		all, c, one, one / o, o, r, (r >= 0.8 ? "ok" : "MISSED")
+	printf "row\tverify-quote-batch: %d cores\t%d verdicts/s\t%d verify/s (openssl speed)\t%.2f\t>= 0.80\t%s\n",
+		c, all, o, r, (r >= 0.8 ? "ok" : "MISSED")
+	printf "note\t%d verdicts/s on 1 thread (ratio %.2f); openssl speed ecdsap256 is 1 process\n", one, one / o
 	exit (r >= 0.8 ? 0 : 1) }'

@@ -432,6 +432,24 @@ revoke revoked"
 	assert_failure_exact 3 "ss-attest-handshake: no enrolled identity in '$T/empty' (run 'ss-tpm-identity enroll' with this state directory)"
 }
 
+@test "only a command that talks to the TPM loads tpm2-tss: with an unloadable ESAPI, respond alone fails (exit 4, naming it)" {
+	mkdir -p "$T/lib"
+	: >"$T/lib/libtss2-esys.so.0" # not a library: loading it fails
+	exec_json exec-1 tenant-a operator-1 >"$T/exec.json"
+	LD_LIBRARY_PATH="$T/lib" hs_challenge
+	run --separate-stderr env LD_LIBRARY_PATH="$T/lib" \
+		ss-attest-handshake respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 4 "ss-attest-handshake: load TPM library 'libtss2-esys.so.0': $T/lib/libtss2-esys.so.0: file too short"
+	hs_respond
+	LD_LIBRARY_PATH="$T/lib" hs_verify "$T/ev.json"
+	assert_success
+	echo "$output" >"$T/session.json"
+	run --separate-stderr env LD_LIBRARY_PATH="$T/lib" ss-derive-key --session "$T/session.json" \
+		--cp-pub "$HS/cp.pub" --session-secret "$T/cp.key" <"$T/exec.json"
+	assert_success
+	[ "$(jq -r .type <<<"$output")" = ss.key.v1 ]
+}
+
 @test "the archive is enough to verify a session again offline (independent recomputation)" {
 	hs_challenge
 	hs_respond

@@ -734,7 +734,7 @@ int ss_hs_verify(const ss_hs_verifier *v, const cJSON *evidence_doc, cJSON **ses
 	    (rc = archive(&j, evidence_doc, doc, policy_hex, err)) ||
 	    (verdict == SS_OK && (rc = ss_output_write(&out, secret.p, secret.len, err))) ||
 	    (rc = audit(&j, policy_hex, err)) ||
-	    (rc = ss_store_commit(v->st, NULL, err)))
+	    (rc = ss_store_commit(v->st, verdict == SS_OK ? v->secret_out : NULL, err)))
 		goto abort;
 	/* Named only now that the decision it belongs to is committed. */
 	if (verdict == SS_OK && (rc = ss_output_publish(&out, err)))

@@ -190,7 +190,7 @@ int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, i
 		goto out;
 	ss_store_begin(st);
 	if ((rc = ss_store_remove(st, SS_KIND_RUNNER_PENDING, s.challenge_id, &removed, err)) ||
-	    (rc = ss_store_commit(st, NULL, err)) || (rc = ss_output_publish(&out, err)))
+	    (rc = ss_store_commit(st, secret_out, err)) || (rc = ss_output_publish(&out, err)))
 		goto out;
 out:
 	if (rc && removed) {

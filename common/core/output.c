@@ -63,8 +63,6 @@ int ss_output_write(ss_output *o, const void *p, size_t n, ss_err *err)
 		return ss_err_errno(err, SS_EIO, "write '%s'", o->path);
 	if ((rc = ss_write_all(fd, p, n, err)))
 		ss_err_prefix(err, "'%s'", o->path);
-	else if (fsync(fd) < 0)
-		rc = ss_err_errno(err, SS_EIO, "fsync '%s'", o->path);
 	if (close(fd) < 0 && !rc)
 		rc = ss_err_errno(err, SS_EIO, "close '%s'", o->path);
 	return rc;

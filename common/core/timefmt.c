@@ -6,13 +6,54 @@
 #include "ss/json.h"
 #include "ss/num.h"
 
+/* UTC calendar arithmetic (proleptic Gregorian, days counted from
+ * 1970-01-01), done here because gmtime_r and timegm load the local time
+ * zone (/etc/localtime) on first use, which UTC never needs.  Years are
+ * counted in 400-year eras of 146097 days, each year starting on March 1st
+ * so that the leap day ends it. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
 void ss_time_format(int64_t t, char out[SS_TIME_LEN])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	int64_t days = (t >= 0 ? t : t - 86399) / 86400, y;
+	unsigned secs = (unsigned)(t - days * 86400), m, d;
+	char s[64];
+	size_t n;
 
-	gmtime_r(&tt, &tm);
-	strftime(out, SS_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	civil_from_days(days, &y, &m, &d);
+	snprintf(s, sizeof s, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d, secs / 3600,
+		 secs / 60 % 60, secs % 60);
+	/* Only years 0..9999 fit, as RFC 3339 has it. */
+	n = strlen(s) < SS_TIME_LEN ? strlen(s) : SS_TIME_LEN - 1;
+	memcpy(out, s, n);
+	out[n] = 0;
 }
 
 static bool digits(const char *s, int n, int *out)
@@ -32,7 +73,6 @@ bool ss_time_parse(const char *s, int64_t *out)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h, mi, se;
-	struct tm tm;
 	bool leap;
 
 	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
@@ -45,14 +85,7 @@ bool ss_time_parse(const char *s, int64_t *out)
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
 	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || se > 59)
 		return false;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	*out = (int64_t)timegm(&tm);
+	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
 	return true;
 }
 

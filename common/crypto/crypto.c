@@ -1,5 +1,6 @@
 #include "ss/crypto.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -124,7 +125,42 @@ void ss_crypto_init(void)
 	 * table to find AES; HASH-DRBG over SHA-256 (SP 800-90A as well) needs
 	 * only the digest the tools use anyway.  The clean-up at exit frees
 	 * what the process exit frees; keys are freed, and wiped, by the code
-	 * that made them. */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+	 * that made them.  OpenSSL's configuration file (openssl.cnf, or
+	 * $OPENSSL_CONF) is not read: every algorithm here comes from the
+	 * default provider, which loads without it, and parsing the file
+	 * costs each run more than a signature.  The legacy table of cipher
+	 * names is not filled either: only EVP_get_cipherbyname reads it (for
+	 * encrypted PEM and PKCS#8 keys, which the tools refuse), AES is
+	 * reached through EVP_aes_*() and fetched by its provider name, and
+	 * copying the table's 200 names into the provider name map was a
+	 * fifth of a run's instructions.  Nor is the legacy table of digests
+	 * filled here: certificate verification is the one reader, and
+	 * ss_crypto_x509_digests fills it when a certificate is verified. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_NO_LOAD_CONFIG |
+				    OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
+			    NULL);
 	RAND_set_DRBG_type(NULL, "HASH-DRBG", NULL, NULL, "SHA256");
+}
+
+static void add_x509_digests(void)
+{
+	const EVP_MD *const mds[] = {
+		EVP_md5(),      EVP_sha1(),       EVP_sha224(),     EVP_sha256(),
+		EVP_sha384(),   EVP_sha512(),     EVP_sha512_224(), EVP_sha512_256(),
+		EVP_sha3_224(), EVP_sha3_256(),   EVP_sha3_384(),   EVP_sha3_512(),
+		EVP_ripemd160(),
+#ifndef OPENSSL_NO_SM3
+		EVP_sm3(),
+#endif
+	};
+
+	for (size_t i = 0; i < sizeof mds / sizeof mds[0]; i++)
+		EVP_add_digest(mds[i]);
+}
+
+void ss_crypto_x509_digests(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, add_x509_digests);
 }

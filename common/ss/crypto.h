@@ -17,6 +17,11 @@
 /* Once, before any other call into OpenSSL: no clean-up at exit, and a
  * random generator that needs only SHA-256. */
 void ss_crypto_init(void);
+/* Before verifying an X.509 signature: OpenSSL looks the signature's digest
+ * up by name in its legacy table of digests, which ss_crypto_init leaves
+ * empty (filling it at start-up costs every run; see crypto.c).  Fills it
+ * with every digest a certificate signature can name, once per process. */
+void ss_crypto_x509_digests(void);
 
 /* EVP_MD for a TPM2_ALG_* hash id, NULL when unknown. */
 const EVP_MD *ss_md_for_alg(uint16_t tpm_alg);

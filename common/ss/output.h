@@ -36,7 +36,10 @@ typedef struct ss_output {
  * already exists"; a directory that cannot be written is SS_EIO
  * "create 'path': why". */
 int ss_output_stage(ss_output *o, const char *path, mode_t mode, ss_err *err);
-/* Fill the temporary file and make its contents durable (fsync). */
+/* Fill the temporary file.  Its contents become durable with the store's
+ * commit that must come before ss_output_publish: ss_store_commit with
+ * this path as its also, which syncs the file's filesystem too when it is
+ * not the state's (one flush for the decision, not one more per file). */
 int ss_output_write(ss_output *o, const void *p, size_t n, ss_err *err);
 /* Give it its final name (link, never replacing anything), remove the
  * temporary name, and make the directory durable. */

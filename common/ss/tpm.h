@@ -18,6 +18,7 @@
 
 #include "ss/buf.h"
 #include "ss/err.h"
+#include "ss/tss2_load.h"
 
 #define SS_TPM_MAX_TRACKED 16
 /* $SS_TPM_TIMEOUT: seconds, 1..SS_TPM_TIMEOUT_MAX; anything else is a
@@ -42,9 +43,10 @@ typedef struct ss_tpm {
  * tpm2-tss's default. */
 const char *ss_tcti_choose(const char *opt);
 
-/* Connect.  On failure: SS_ETPM, "connect to TPM '<conf>': <why>"; a TCTI
- * string that names no TCTI here, or a configuration it does not take, and
- * a bad $SS_TPM_TIMEOUT are SS_EUSAGE naming the accepted forms. */
+/* Connect (loading tpm2-tss first, see ss/tss2_load.h).  On failure:
+ * SS_ETPM, "connect to TPM '<conf>': <why>", or "load TPM library ...";
+ * a TCTI string that names no TCTI here, or a configuration it does not
+ * take, and a bad $SS_TPM_TIMEOUT are SS_EUSAGE naming the accepted forms. */
 int ss_tpm_open(ss_tpm *t, const char *tcti_opt, bool verbose, ss_err *err);
 /* Flush everything tracked, finalize, disarm the watchdog. */
 void ss_tpm_close(ss_tpm *t);

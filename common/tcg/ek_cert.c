@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "ss/crypto.h"
 #include "ss/key_codec.h"
 
 /* TCG attribute OIDs in the SubjectAltName directoryName. */
@@ -191,6 +192,7 @@ int ss_ekcert_verify_chain(const ss_ekcert *c, const char *bundle_pem, size_t bu
 
 	if (!store || !ctx)
 		ss_oom();
+	ss_crypto_x509_digests();
 	if ((rc = load_bundle(store, bundle_pem, bundle_len, err)))
 		goto out;
 	/* Every bundle member is in the trust store, but without PARTIAL_CHAIN

@@ -126,6 +126,8 @@ int ss_tpm_open(ss_tpm *t, const char *tcti_opt, bool verbose, ss_err *err)
 	memset(t, 0, sizeof *t);
 	if ((src = tpm_timeout(&timeout, err)))
 		return src;
+	if (ss_tss2_load(err))
+		return SS_ETPM;
 	snprintf(t->conf, sizeof t->conf, "%s", conf ? conf : "default");
 	/* tss2 reads TSS2_LOG when it first logs; its WARNING/ERROR lines
 	 * carry file:line and would stack under our one-line errors. */

@@ -111,6 +111,36 @@ TEST(rfc3339_times)
 	CHECK(!ss_time_parse("2026-13-25T18:12:30Z", &t));
 }
 
+/* The tools' own UTC arithmetic against the C library's, one time of day
+ * per day from 1900 to 2600 (the library reads the time zone; the tools do
+ * not need to). */
+TEST(utc_arithmetic_matches_libc)
+{
+	char ours[SS_TIME_LEN], libc[64];
+	int64_t back;
+	int bad = 0;
+
+	for (int64_t t = -2208988800 + 3723; t < 19880899200; t += 86400 + 17) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+
+		gmtime_r(&tt, &tm);
+		strftime(libc, sizeof libc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ss_time_format(t, ours);
+		if (strcmp(ours, libc) != 0 ||
+		    (t >= 0 && (!ss_time_parse(ours, &back) || back != t || back != (int64_t)timegm(&tm))))
+			bad++;
+	}
+	CHECK(bad == 0);
+	ss_time_format(0, ours);
+	CHECK_STR(ours, "1970-01-01T00:00:00Z");
+	ss_time_format(-1, ours);
+	CHECK_STR(ours, "1969-12-31T23:59:59Z");
+	CHECK(ss_time_parse("9999-12-31T23:59:59Z", &back) && back == 253402300799);
+	ss_time_format(253402300799, ours);
+	CHECK_STR(ours, "9999-12-31T23:59:59Z");
+}
+
 int main(void)
 {
 	RUN(hex_round_trip_lowercase_only);
@@ -119,5 +149,6 @@ int main(void)
 	RUN(pcr_selection_forms);
 	RUN(numbers_are_range_checked);
 	RUN(rfc3339_times);
+	RUN(utc_arithmetic_matches_libc);
 	return unit_done();
 }
