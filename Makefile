@@ -5,6 +5,8 @@
 #   make check SAN=1   the same under ASan+UBSan (objects in build/san/)
 #   make check TSAN=1  the batch suites under ThreadSanitizer (objects in build/tsan/)
 #   make lint          the layering check of libss (common/LAYERS)
+#   make fuzz          each libFuzzer harness of fuzz/ for FUZZ_SECONDS (default 60),
+#                      one at a time (clang, ASan+UBSan, objects in build/fuzz/)
 #   make install       PREFIX=/usr/local DESTDIR=  binaries, man pages, completions
 #   make uninstall | bench | clean
 #
@@ -63,7 +65,23 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all check lint install uninstall clean bench deps
+# The libFuzzer harnesses (fuzz/NAME.c, one per parser; fuzz/README.md):
+# clang with ASan and UBSan, over their own copy of libss.  make check runs
+# a short smoke pass of each (scripts/fuzz smoke) with the plain build.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -std=c11 -O1 -g -fno-omit-frame-pointer $(WARN) $(CFLAGS) \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZERS      := $(filter-out harness,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
+FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/bin/,$(FUZZERS))
+FUZZ_OBJ     := $(patsubst common/%.c,$(FUZZ_BUILD)/common/%.o,$(LIB_SRC))
+ifeq ($(SAN)$(TSAN),)
+CHECK_FUZZ   := $(FUZZ_BINS)
+endif
+
+.PHONY: all check lint install uninstall clean bench deps fuzz
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -88,9 +106,26 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libss.a
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
 
-# Build dependencies: installed by scripts/bootstrap when pkg-config cannot find them.
+$(FUZZ_BUILD)/common/%.o: common/%.c $(wildcard common/ss/*.h) | deps
+	@mkdir -p $(@D)
+	$(call say,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_BUILD)/libss.a: $(FUZZ_OBJ)
+	$(call say,AR,$@)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: fuzz/%.c fuzz/harness.c fuzz/harness.h $(FUZZ_BUILD)/libss.a
+	@mkdir -p $(@D)
+	$(call say,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+	    fuzz/harness.c $(FUZZ_BUILD)/libss.a $(LIBS)
+
+# Build dependencies: installed by scripts/bootstrap when pkg-config cannot
+# find them (or clang, for the fuzz harnesses, is missing).
 deps:
-	@pkg-config --exists $(PKGS) || scripts/bootstrap
+	@{ pkg-config --exists $(PKGS) && command -v $(FUZZ_CC) >/dev/null; } || scripts/bootstrap
 
 # Static checks of the tree: libss's layering (common/LAYERS).
 lint:
@@ -103,8 +138,12 @@ RUN_TESTS := scripts/check-tsan
 else
 RUN_TESTS := scripts/run-tests
 endif
-check: deps lint $(BINS) $(UNITS)
-	@$(RUN_TESTS) $(BUILD)
+check: deps lint $(BINS) $(UNITS) $(CHECK_FUZZ)
+	@$(if $(CHECK_FUZZ),SS_FUZZ_BUILD=$(FUZZ_BUILD)) $(RUN_TESTS) $(BUILD)
+
+# Each harness for FUZZ_SECONDS, one after the other; FUZZERS="a b" picks some.
+fuzz: $(FUZZ_BINS)
+	@scripts/fuzz run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZERS)
 
 # Benchmarks against the baselines, side by side in one run (see bench/run).
 # BASELINES: the directory of the reference scripts they are measured against.

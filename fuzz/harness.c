@@ -1,0 +1,88 @@
+/* The set-up and the checks every harness shares (fuzz/harness.h). */
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ss/buf.h"
+#include "ss/crypto.h"
+#include "ss/jcs.h"
+#include "ss/json.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	ss_prog = "fuzz";
+	ss_crypto_init();
+	return 0;
+}
+
+void fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: rule broken: %s: ", file, line, cond);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+void fuzz_check_err(int rc, const ss_err *err)
+{
+	FUZZ_CHECK(rc >= SS_OK && rc <= SS_EVMM, "status %d", rc);
+	if (rc == SS_OK)
+		return;
+	FUZZ_CHECK(err->code == rc, "returned %d, error says %d (%s)", rc, err->code, err->msg);
+	FUZZ_CHECK(err->msg[0] != 0, "status %d without a message", rc);
+	for (const unsigned char *p = (const unsigned char *)err->msg; *p; p++)
+		FUZZ_CHECK(*p >= 0x20 && *p != 0x7f, "control byte 0x%02x in '%s'", *p, err->msg);
+}
+
+void fuzz_check_rc(int rc, const ss_err *err, const int *allowed)
+{
+	bool ok = rc == SS_OK;
+
+	fuzz_check_err(rc, err);
+	for (const int *a = allowed; !ok && *a; a++)
+		ok = rc == *a;
+	FUZZ_CHECK(ok, "status %d is not one this parser may give (%s)", rc, err->msg);
+}
+
+void fuzz_check_input(int rc, const ss_err *err)
+{
+	static const int input[] = { SS_EINPUT, 0 };
+
+	fuzz_check_rc(rc, err, input);
+}
+
+cJSON *fuzz_doc(const uint8_t *data, size_t size)
+{
+	ss_err err = { 0 };
+	cJSON *doc = NULL;
+	int rc = ss_json_parse((const char *)data, size, &doc, &err);
+
+	fuzz_check_input(rc, &err);
+	FUZZ_CHECK(!rc == !!doc, "status %d with%s a tree", rc, doc ? "" : "out");
+	return doc;
+}
+
+void fuzz_same_document(const cJSON *doc, cJSON *rebuilt, const char *what)
+{
+	ss_buf a = SS_BUF_INIT, b = SS_BUF_INIT;
+
+	FUZZ_CHECK(rebuilt != NULL, "%s: nothing rebuilt", what);
+	FUZZ_CHECK(ss_jcs_write_without(doc, "signature", &a), "%s: input has no JCS form", what);
+	FUZZ_CHECK(ss_jcs_write_without(rebuilt, "signature", &b), "%s: rebuilt has no JCS form",
+		   what);
+	FUZZ_CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0,
+		   "%s: accepted\n  %.*s\nbut understood\n  %.*s", what, (int)a.len,
+		   (const char *)a.data, (int)b.len, (const char *)b.data);
+	ss_buf_free(&a);
+	ss_buf_free(&b);
+	cJSON_Delete(rebuilt);
+}
