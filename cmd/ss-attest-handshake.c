@@ -653,6 +653,9 @@ static int run_verify_quote_batch(const struct args *a, const ss_policy *policy,
 	ss_lines_free(&in);
 	for (int i = 0; i < b.jobs; i++)
 		ss_qbatch_worker_free(workers[i]);
+	/* No quote at all is no verdict: a lost input must not pass as "all valid". */
+	if (!rc && !stats.lines)
+		rc = ss_err_set(err, SS_EINPUT, "standard input: no quotes");
 	if (!rc && stats.refused)
 		rc = ss_err_set(err, SS_REFUSED, "%llu of %llu quotes are not valid", stats.refused,
 				stats.lines);
