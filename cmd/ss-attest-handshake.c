@@ -682,12 +682,16 @@ static int run_gc(void *args, ss_err *err)
 	const struct args *a = args;
 	ss_store st = SS_STORE_INIT;
 	cJSON *report = NULL;
+	size_t temps = 0;
 	int rc;
 
 	if ((rc = ss_store_open(&st, a->state, err)) ||
 	    (rc = ss_hs_gc(&st, ss_now(), a->grace_set ? (int64_t)a->grace : GC_GRACE, &report,
-			   err)))
+			   &temps, err)))
 		goto out;
+	if (temps)
+		ss_warn("removed %zu temporary file%s left by interrupted writes", temps,
+			temps == 1 ? "" : "s");
 	rc = print_and_free(report, err);
 out:
 	ss_store_close(&st);
