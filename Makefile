@@ -4,6 +4,7 @@
 #   make check         lint + C unit tests + bats suites; last line "N passed, N failed"
 #   make check SAN=1   the same under ASan+UBSan (objects in build/san/)
 #   make check TSAN=1  the batch suites under ThreadSanitizer (objects in build/tsan/)
+#   make check VALGRIND=1  valgrind memcheck over every tool (tests/memcheck/)
 #   make lint          the layering check of libss (common/LAYERS)
 #   make fuzz          each libFuzzer harness of fuzz/ for FUZZ_SECONDS (default 60),
 #                      one at a time (clang, ASan+UBSan, objects in build/fuzz/)
@@ -77,7 +78,7 @@ FUZZ_CFLAGS   = -std=c11 -O1 -g -fno-omit-frame-pointer $(WARN) $(CFLAGS) \
 FUZZERS      := $(filter-out harness,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
 FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/bin/,$(FUZZERS))
 FUZZ_OBJ     := $(patsubst common/%.c,$(FUZZ_BUILD)/common/%.o,$(LIB_SRC))
-ifeq ($(SAN)$(TSAN),)
+ifeq ($(SAN)$(TSAN)$(VALGRIND),)
 CHECK_FUZZ   := $(FUZZ_BINS)
 endif
 
@@ -135,11 +136,14 @@ lint:
 # fails on any ThreadSanitizer report.
 ifeq ($(TSAN),1)
 RUN_TESTS := scripts/check-tsan
+else ifeq ($(VALGRIND),1)
+RUN_TESTS := scripts/run-tests
+CHECK_SUITES := tests/memcheck/memcheck.bats
 else
 RUN_TESTS := scripts/run-tests
 endif
 check: deps lint $(BINS) $(UNITS) $(CHECK_FUZZ)
-	@$(if $(CHECK_FUZZ),SS_FUZZ_BUILD=$(FUZZ_BUILD)) $(RUN_TESTS) $(BUILD)
+	@$(if $(CHECK_FUZZ),SS_FUZZ_BUILD=$(FUZZ_BUILD)) $(RUN_TESTS) $(BUILD) $(CHECK_SUITES)
 
 # Each harness for FUZZ_SECONDS, one after the other; FUZZERS="a b" picks some.
 fuzz: $(FUZZ_BINS)
