@@ -571,9 +571,7 @@ int ss_json_u64hex(const cJSON *obj, const char *where, const char *name, uint64
 	if ((rc = ss_json_string(obj, where, name, &s, err)))
 		return rc;
 	n = strlen(s);
-	/* One spelling per value, as the writer prints it: no leading zero
-	 * (what is read is what was signed, byte for byte). */
-	if (n < 3 || n > 18 || s[0] != '0' || s[1] != 'x' || (s[2] == '0' && n > 3))
+	if (n < 3 || n > 18 || s[0] != '0' || s[1] != 'x')
 		goto bad;
 	for (size_t i = 2; i < n; i++) {
 		char c = s[i];
@@ -587,7 +585,7 @@ int ss_json_u64hex(const cJSON *obj, const char *where, const char *name, uint64
 	*out = v;
 	return SS_OK;
 bad:
-	return ss_err_set(err, SS_EINPUT, "member '%s%s%s' must be a \"0x...\" hex string without leading zeros",
+	return ss_err_set(err, SS_EINPUT, "member '%s%s%s' must be a \"0x...\" hex string",
 			  PATH(where, name));
 }
 

@@ -54,8 +54,7 @@ int ss_json_hex(const cJSON *obj, const char *where, const char *name, size_t wa
 		unsigned char *out, size_t max, size_t *outlen, ss_err *err);
 /* Standard padded base64, appended to out. */
 int ss_json_b64(const cJSON *obj, const char *where, const char *name, ss_buf *out, ss_err *err);
-/* A 64-bit quantity as "0x" followed by 1..16 lowercase hex digits, without
- * leading zeros ("0x0" for zero): the one spelling the writer uses. */
+/* A 64-bit quantity as "0x" followed by 1..16 lowercase hex digits. */
 int ss_json_u64hex(const cJSON *obj, const char *where, const char *name, uint64_t *out,
 		   ss_err *err);
 /* The "type" member must equal want. */
