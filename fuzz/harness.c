@@ -71,12 +71,32 @@ cJSON *fuzz_doc(const uint8_t *data, size_t size)
 	return doc;
 }
 
+/* "0x..." quantities are read by value: tpm2-tools writes handles with
+ * leading zeros (0x01c00002), the tools without. */
+static void drop_leading_zeros(cJSON *v)
+{
+	cJSON *c;
+
+	if (cJSON_IsString(v) && strncmp(v->valuestring, "0x0", 3) == 0 && v->valuestring[3] &&
+	    strspn(v->valuestring + 2, "0123456789abcdef") == strlen(v->valuestring + 2)) {
+		char *p = v->valuestring + 2;
+		size_t z = strspn(p, "0");
+		if (!p[z])
+			z--;
+		memmove(p, p + z, strlen(p + z) + 1);
+	}
+	cJSON_ArrayForEach(c, v)
+		drop_leading_zeros(c);
+}
+
 void fuzz_same_document(const cJSON *doc, cJSON *rebuilt, const char *what)
 {
 	ss_buf a = SS_BUF_INIT, b = SS_BUF_INIT;
+	cJSON *read = cJSON_Duplicate(doc, 1);
 
-	FUZZ_CHECK(rebuilt != NULL, "%s: nothing rebuilt", what);
-	FUZZ_CHECK(ss_jcs_write_without(doc, "signature", &a), "%s: input has no JCS form", what);
+	FUZZ_CHECK(rebuilt != NULL && read != NULL, "%s: nothing rebuilt", what);
+	drop_leading_zeros(read);
+	FUZZ_CHECK(ss_jcs_write_without(read, "signature", &a), "%s: input has no JCS form", what);
 	FUZZ_CHECK(ss_jcs_write_without(rebuilt, "signature", &b), "%s: rebuilt has no JCS form",
 		   what);
 	FUZZ_CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0,
@@ -84,5 +104,6 @@ void fuzz_same_document(const cJSON *doc, cJSON *rebuilt, const char *what)
 		   (const char *)a.data, (int)b.len, (const char *)b.data);
 	ss_buf_free(&a);
 	ss_buf_free(&b);
+	cJSON_Delete(read);
 	cJSON_Delete(rebuilt);
 }
