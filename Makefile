@@ -4,8 +4,11 @@
 #   make check         lint + C unit tests + bats suites; last line "N passed, N failed"
 #   make check SAN=1   the same under ASan+UBSan (objects in build/san/)
 #   make check TSAN=1  the threaded suites under ThreadSanitizer (objects in build/tsan/)
+#   make check VALGRIND=1  valgrind memcheck over every tool (tests/memcheck/)
 #   make lint          the layering check of libss (common/LAYERS) and mandoc's
 #                      lint of every man page (any warning fails)
+#   make fuzz          each libFuzzer harness of fuzz/ for FUZZ_SECONDS (default 60),
+#                      one at a time (clang, ASan+UBSan, objects in build/fuzz/)
 #   make install       PREFIX=/usr/local DESTDIR=  binaries, scripts, man pages, completions
 #   make demo          the whole flow on a private swtpm (scripts/demo), a summary at the end
 #   make uninstall | bench | clean
@@ -70,7 +73,23 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all check lint install uninstall clean bench deps demo
+# The libFuzzer harnesses (fuzz/NAME.c, one per parser; fuzz/README.md):
+# clang with ASan and UBSan, over their own copy of libss.  make check runs
+# a short smoke pass of each (scripts/fuzz smoke) with the plain build.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -std=c11 -O1 -g -fno-omit-frame-pointer $(WARN) $(CFLAGS) \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZERS      := $(filter-out harness,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
+FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/bin/,$(FUZZERS))
+FUZZ_OBJ     := $(patsubst common/%.c,$(FUZZ_BUILD)/common/%.o,$(LIB_SRC))
+ifeq ($(SAN)$(TSAN)$(VALGRIND),)
+CHECK_FUZZ   := $(FUZZ_BINS)
+endif
+
+.PHONY: all check lint install uninstall clean bench deps demo fuzz
 .DELETE_ON_ERROR:
 
 all: $(BINS)
@@ -95,10 +114,28 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libss.a
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libss.a $(ALL_LDFLAGS) $(LIBS)
 
-# Build dependencies: installed by scripts/bootstrap when pkg-config cannot find
-# them (or mandoc, for make lint, is missing).
+$(FUZZ_BUILD)/common/%.o: common/%.c $(wildcard common/ss/*.h) | deps
+	@mkdir -p $(@D)
+	$(call say,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_BUILD)/libss.a: $(FUZZ_OBJ)
+	$(call say,AR,$@)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: fuzz/%.c fuzz/harness.c fuzz/harness.h $(FUZZ_BUILD)/libss.a
+	@mkdir -p $(@D)
+	$(call say,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+	    fuzz/harness.c $(FUZZ_BUILD)/libss.a $(LIBS)
+
+# Build dependencies: installed by scripts/bootstrap when pkg-config cannot
+# find them (or mandoc, for make lint, or clang, for the fuzz harnesses, is
+# missing).
 deps:
-	@{ pkg-config --exists $(PKGS) && command -v mandoc >/dev/null; } || scripts/bootstrap
+	@{ pkg-config --exists $(PKGS) && command -v mandoc >/dev/null && \
+	   command -v $(FUZZ_CC) >/dev/null; } || scripts/bootstrap
 
 # Static checks of the tree: libss's layering (common/LAYERS), and the man
 # pages through mandoc -T lint.
@@ -110,13 +147,21 @@ lint: deps
 # fails on any ThreadSanitizer report.
 ifeq ($(TSAN),1)
 RUN_TESTS := scripts/check-tsan
+else ifeq ($(VALGRIND),1)
+RUN_TESTS := scripts/run-tests
+CHECK_SUITES := tests/memcheck/memcheck.bats
 else
 RUN_TESTS := scripts/run-tests
 endif
 # BASELINES=DIR on the command line also holds ss-collision-check's counts to
 # the reference implementation there (the test says it skipped otherwise).
-check: deps lint $(BINS) $(UNITS)
-	@$(if $(filter command line,$(origin BASELINES)),BASELINES=$(abspath $(BASELINES))) $(RUN_TESTS) $(BUILD)
+check: deps lint $(BINS) $(UNITS) $(CHECK_FUZZ)
+	@$(if $(filter command line,$(origin BASELINES)),BASELINES=$(abspath $(BASELINES))) \
+	 $(if $(CHECK_FUZZ),SS_FUZZ_BUILD=$(FUZZ_BUILD)) $(RUN_TESTS) $(BUILD) $(CHECK_SUITES)
+
+# Each harness for FUZZ_SECONDS, one after the other; FUZZERS="a b" picks some.
+fuzz: $(FUZZ_BINS)
+	@scripts/fuzz run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZERS)
 
 # Benchmarks against their baselines, side by side in one run, one table
 # (see bench/run).  BASELINES=DIR: the directory of the reference scripts

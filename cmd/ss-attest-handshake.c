@@ -888,6 +888,9 @@ static int run_verify_quote_batch(const struct args *a, const ss_policy *policy,
 	ss_lines_free(&in);
 	for (int i = 0; i < b.jobs; i++)
 		ss_qbatch_worker_free(workers[i]);
+	/* No quote at all is no verdict: a lost input must not pass as "all valid". */
+	if (!rc && !stats.lines)
+		rc = ss_err_set(err, SS_EINPUT, "standard input: no quotes");
 	/* A reader that stopped early wanted no more verdicts: the count of
 	 * those it did not read means nothing to it. */
 	if (!rc && stats.refused && !ss_stdout_gone())
@@ -917,12 +920,16 @@ static int run_gc(void *args, ss_err *err)
 	const struct args *a = args;
 	ss_store st = SS_STORE_INIT;
 	cJSON *report = NULL;
+	size_t temps = 0;
 	int rc;
 
 	if ((rc = ss_store_open(&st, a->state, err)) ||
 	    (rc = ss_hs_gc(&st, ss_now(), a->grace_set ? (int64_t)a->grace : GC_GRACE, &report,
-			   err)))
+			   &temps, err)))
 		goto out;
+	if (temps)
+		ss_warn("removed %zu temporary file%s left by interrupted writes", temps,
+			temps == 1 ? "" : "s");
 	rc = print_and_free(report, err);
 out:
 	ss_store_close(&st);

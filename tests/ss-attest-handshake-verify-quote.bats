@@ -282,3 +282,8 @@ q3 true valid"
 	assert_success
 	assert_equal "$stderr" ""
 }
+
+@test "--batch of nothing is invalid input, never a vacuous 'all valid'" {
+	run --separate-stderr hs verify-quote --batch </dev/null
+	assert_failure_exact 3 "ss-attest-handshake: standard input: no quotes"
+}

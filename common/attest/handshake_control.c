@@ -1036,7 +1036,12 @@ static int gc_expired(ss_store *st, const char *kind, const char *member, const 
 	return rc;
 }
 
-int ss_hs_gc(ss_store *st, int64_t now, int64_t grace, cJSON **report, ss_err *err)
+/* A temporary file at least this old (and past the grace) was left by a
+ * crash, not by a write going on now: a write takes milliseconds. */
+#define GC_TEMP_AGE 60
+
+int ss_hs_gc(ss_store *st, int64_t now, int64_t grace, cJSON **report, size_t *temps,
+	     ss_err *err)
 {
 	size_t challenges = 0, pending = 0, marks = 0, answered, npending = 0, nmarks = 0;
 	char **pending_ids = NULL, **mark_ids = NULL;
@@ -1050,6 +1055,8 @@ int ss_hs_gc(ss_store *st, int64_t now, int64_t grace, cJSON **report, ss_err *e
 			     &pending_ids, &npending, err)) ||
 	    (rc = gc_expired(st, SS_KIND_RUNNER_ANSWERED, NULL, NULL, now, grace, &marks, &mark_ids,
 			     &nmarks, err)) ||
+	    (rc = ss_store_sweep(st, now - (grace > GC_TEMP_AGE ? grace : GC_TEMP_AGE), temps,
+				 err)) ||
 	    (rc = ss_store_commit(st, NULL, err)))
 		goto out;
 	/* Answered challenges, by id: a record and its mark are one. */

@@ -327,10 +327,11 @@ int ss_policy_load(const char *path, ss_policy *p, ss_err *err)
 	int rc;
 
 	ss_policy_defaults(p);
-	if ((rc = ss_read_path(path, SS_POLICY_MAX_SIZE, &b, err)))
-		return rc;
-	snprintf(name, sizeof name, "policy '%s'", path);
-	rc = ss_policy_parse((const char *)b.data, b.len, name, p, err);
+	/* On a failed read b holds what was read so far: freed either way. */
+	if (!(rc = ss_read_path(path, SS_POLICY_MAX_SIZE, &b, err))) {
+		snprintf(name, sizeof name, "policy '%s'", path);
+		rc = ss_policy_parse((const char *)b.data, b.len, name, p, err);
+	}
 	ss_buf_free(&b);
 	return rc;
 }

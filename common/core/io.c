@@ -342,7 +342,8 @@ int ss_lines_next(ss_lines *r, const char **line, size_t *len, ss_err *err)
 	*line = NULL;
 	*len = 0;
 	for (;;) {
-		unsigned char *base = r->buf.data + r->start;
+		/* An empty buffer has no data pointer, and NULL + 0 is undefined. */
+		unsigned char *base = r->buf.data ? r->buf.data + r->start : NULL;
 		size_t avail = r->buf.len - r->start;
 		unsigned char *nl = avail ? memchr(base, '\n', avail) : NULL;
 		ssize_t n;

@@ -324,6 +324,78 @@ int ss_store_keys(ss_store *st, const char *kind, char ***keys, size_t *n, ss_er
 	return SS_OK;
 }
 
+/* The temporary files of one kind directory (fd) older than before. */
+/* Remove the old temporary files of one directory: a kind's, or with kind
+ * NULL the state directory's own (audit.head is written there). */
+static int sweep_dir(ss_store *st, const char *kind, int fd, int64_t before, size_t *removed,
+		     ss_err *err)
+{
+	struct dirent *e;
+	struct stat sb;
+	DIR *d = fdopendir(fd);
+	const char *sep = kind ? "/" : "";
+	int rc = SS_OK;
+
+	if (!kind)
+		kind = "";
+	if (!d) {
+		rc = ss_err_errno(err, SS_EIO, "open directory '%s%s%s'", st->dir, sep, kind);
+		close(fd);
+		return rc;
+	}
+	while ((e = readdir(d))) {
+		if (!strstr(e->d_name, ".tmp-") ||
+		    fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(sb.st_mode) || sb.st_mtime >= before)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
+			rc = ss_err_errno(err, SS_EIO, "remove '%s%s%s/%s'", st->dir, sep, kind,
+					  e->d_name);
+			break;
+		}
+		++*removed;
+		st->dirty = true;
+	}
+	if (!rc && *removed && !st->group && fsync(dirfd(d)) < 0)
+		rc = ss_err_errno(err, SS_EIO, "fsync directory '%s%s%s'", st->dir, sep, kind);
+	closedir(d);
+	return rc;
+}
+
+int ss_store_sweep(ss_store *st, int64_t before, size_t *removed, ss_err *err)
+{
+	struct dirent *e;
+	struct stat sb;
+	DIR *d;
+	int fd, rc = SS_OK;
+
+	*removed = 0;
+	if (!st->open)
+		return ss_err_set(err, SS_EIO, "store: not open");
+	fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ss_err_errno(err, SS_EIO, "open directory '%s'", st->dir);
+	if ((rc = sweep_dir(st, NULL, fd, before, removed, err)))
+		return rc;
+	fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		rc = ss_err_errno(err, SS_EIO, "open directory '%s'", st->dir);
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	while (!rc && (e = readdir(d))) {
+		int kfd;
+		if (!ss_store_valid_key(e->d_name) ||
+		    fstatat(st->dirfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
+			continue;
+		if (!(rc = kind_open(st, e->d_name, false, &kfd, err)) && kfd >= 0)
+			rc = sweep_dir(st, e->d_name, kfd, before, removed, err);
+	}
+	closedir(d);
+	return rc;
+}
+
 void ss_store_keys_free(char **keys, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

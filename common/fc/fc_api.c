@@ -80,29 +80,52 @@ static void one_line(const ss_buf *b, char *out, size_t outlen)
 	out[n] = 0;
 }
 
-static int http_error(const char *method, const char *path, ss_fc_answer *ans, ss_err *err)
+int ss_fc_answer_error(const char *method, const char *path, long status, const void *body,
+		       size_t len, ss_err *err)
 {
 	const char *fault = NULL;
 	char text[300];
 	cJSON *doc = NULL;
+	ss_buf b = SS_BUF_INIT;
 
-	if (ans->body.len &&
-	    ss_json_parse((const char *)ans->body.data, ans->body.len, &doc, NULL) == SS_OK &&
+	if (len && ss_json_parse(body, len, &doc, NULL) == SS_OK &&
 	    ss_json_string(doc, "", "fault_message", &fault, NULL) == SS_OK) {
-		ss_buf f = SS_BUF_INIT;
-		ss_buf_adds(&f, fault);
-		one_line(&f, text, sizeof text);
-		ss_buf_free(&f);
+		ss_buf_adds(&b, fault);
+		one_line(&b, text, sizeof text);
+		ss_buf_free(&b);
 		cJSON_Delete(doc);
-		return ss_err_set(err, SS_EVMM, "%s %s: HTTP %ld: %s", method, path, ans->status,
-				  text);
+		return ss_err_set(err, SS_EVMM, "%s %s: HTTP %ld: %s", method, path, status, text);
 	}
 	cJSON_Delete(doc);
-	one_line(&ans->body, text, sizeof text);
+	ss_buf_add(&b, body, len);
+	one_line(&b, text, sizeof text);
+	ss_buf_free(&b);
 	if (!text[0])
 		return ss_err_set(err, SS_EVMM, "%s %s: HTTP %ld with an empty body", method, path,
-				  ans->status);
-	return ss_err_set(err, SS_EVMM, "%s %s: HTTP %ld: %s", method, path, ans->status, text);
+				  status);
+	return ss_err_set(err, SS_EVMM, "%s %s: HTTP %ld: %s", method, path, status, text);
+}
+
+int ss_fc_instance_check(const void *body, size_t len, const char *vm_id, ss_err *err)
+{
+	const char *state, *id;
+	cJSON *doc = NULL;
+	int rc;
+
+	if ((rc = ss_json_parse(body, len, &doc, err)) ||
+	    (rc = ss_json_string(doc, "", "state", &state, err)) ||
+	    (rc = ss_json_string(doc, "", "id", &id, err))) {
+		cJSON_Delete(doc);
+		ss_err_prefix(err, "GET /: not an instance description");
+		return err->code = SS_EVMM;
+	}
+	if (strcmp(id, vm_id) != 0)
+		rc = ss_err_set(err, SS_EVMM, "GET /: instance '%.80s', not '%s'", id, vm_id);
+	else if (strcmp(state, "Running") != 0)
+		rc = ss_err_set(err, SS_EVMM, "GET /: the instance is '%.40s', not 'Running'",
+				state);
+	cJSON_Delete(doc);
+	return rc;
 }
 
 static void set_request(ss_fc_api *api, const char *method, const char *path, const char *body,
@@ -190,7 +213,8 @@ int ss_fc_api_call(ss_fc_api *api, const char *method, const char *path, const c
 	}
 	curl_easy_getinfo(api->easy, CURLINFO_RESPONSE_CODE, &ans->status);
 	if (ans->status < 200 || ans->status > 299)
-		rc = http_error(method, path, ans, err);
+		rc = ss_fc_answer_error(method, path, ans->status, ans->body.data,
+					 ans->body.len, err);
 out:
 	curl_multi_remove_handle(m, api->easy);
 	return rc;

@@ -223,6 +223,132 @@ static int check_envelope(const cJSON *ev, const cJSON **data, ss_err *err)
 	return SS_OK;
 }
 
+/* The shape of data, as ss_telemetry_event writes it: every member always
+ * there, of its type or null where the writer may leave it out.  An event
+ * read back is checked whole, so that a malformed one is invalid input (3)
+ * rather than a signature that happens not to verify. */
+typedef enum { M_STR, M_ID, M_HEX32, M_HEX, M_INT, M_BOOL, M_TIME, M_OBJ, M_ARRAY } member_kind;
+
+typedef struct member {
+	const char *name;
+	member_kind kind;
+	bool nullable;
+	const struct member *sub; /* M_OBJ, M_ARRAY (of objects) */
+} member;
+
+static const member attestation_members[] = {
+	{ "approved", M_BOOL }, { "reason", M_STR }, { "ak_name", M_HEX, true },
+	{ "pcr_digest", M_HEX, true }, { "session_expires_at", M_TIME, true }, { NULL },
+};
+static const member drive_members[] = {
+	{ "drive_id", M_STR }, { "sha256", M_HEX32 }, { "is_root_device", M_BOOL },
+	{ "is_read_only", M_BOOL }, { NULL },
+};
+static const member vm_members[] = {
+	{ "id", M_STR }, { "jailed", M_BOOL }, { "pid", M_INT, true }, { "kernel_sha256", M_HEX32 },
+	{ "initrd_sha256", M_HEX32, true }, { "drives", M_ARRAY, false, drive_members },
+	{ "vcpu_count", M_INT }, { "mem_size_mib", M_INT }, { NULL },
+};
+static const member fault_members[] = {
+	{ "request", M_STR, true }, { "http_status", M_INT, true }, { "message", M_STR }, { NULL },
+};
+static const member exit_members[] = {
+	{ "reason", M_STR }, { "code", M_INT, true }, { "signal", M_STR, true }, { NULL },
+};
+static const member timing_members[] = {
+	{ "gates", M_INT }, { "spawn_to_socket", M_INT, true }, { "configure", M_INT, true },
+	{ "start", M_INT, true }, { "total", M_INT }, { "cpu_to_start", M_INT, true }, { NULL },
+};
+static const member data_members[] = {
+	{ "event", M_STR }, { "execution_id", M_ID }, { "tenant_id", M_ID },
+	{ "operator_id", M_ID }, { "fingerprint", M_STR }, { "session_binding_hash", M_HEX32, true },
+	{ "key_id", M_STR }, { "key_kind", M_STR }, { "runner_id", M_ID, true },
+	{ "attestation", M_OBJ, false, attestation_members }, { "vm", M_OBJ, false, vm_members },
+	{ "fault", M_OBJ, true, fault_members }, { "exit", M_OBJ, true, exit_members },
+	{ "timings_us", M_OBJ, false, timing_members }, { NULL },
+};
+
+static int check_members(const cJSON *obj, const char *where, const member *m, ss_err *err);
+
+static int check_member(const cJSON *obj, const char *where, const member *m, ss_err *err)
+{
+	unsigned char bytes[64];
+	const cJSON *v, *item;
+	const char *s;
+	char sub[96];
+	int64_t i;
+	bool b;
+	size_t n, k = 0;
+	int rc;
+
+	if ((rc = ss_json_member(obj, where, m->name, &v, err)))
+		return rc;
+	if (m->nullable && cJSON_IsNull(v))
+		return SS_OK;
+	snprintf(sub, sizeof sub, "%s.%s", where, m->name);
+	switch (m->kind) {
+	case M_STR:
+		return ss_json_string(obj, where, m->name, &s, err);
+	case M_ID:
+		return ss_json_id(obj, where, m->name, &s, err);
+	case M_HEX32:
+		return ss_json_hex(obj, where, m->name, 32, bytes, sizeof bytes, &n, err);
+	case M_HEX:
+		return ss_json_hex(obj, where, m->name, 0, bytes, sizeof bytes, &n, err);
+	case M_INT:
+		return ss_json_int(obj, where, m->name, -SS_JSON_MAX_INT, SS_JSON_MAX_INT, &i, err);
+	case M_BOOL:
+		return ss_json_bool(obj, where, m->name, &b, err);
+	case M_TIME:
+		return ss_json_time(obj, where, m->name, &i, err);
+	case M_OBJ:
+		if ((rc = ss_json_object(obj, where, m->name, &v, err)))
+			return rc;
+		return check_members(v, sub, m->sub, err);
+	case M_ARRAY:
+		if (!cJSON_IsArray(v))
+			return ss_err_set(err, SS_EINPUT, "member '%s' must be an array", sub);
+		cJSON_ArrayForEach(item, v) {
+			snprintf(sub, sizeof sub, "%s.%s[%zu]", where, m->name, k++);
+			if (!cJSON_IsObject(item))
+				return ss_err_set(err, SS_EINPUT, "member '%s' must be an object", sub);
+			if ((rc = check_members(item, sub, m->sub, err)))
+				return rc;
+		}
+		return SS_OK;
+	}
+	return SS_OK;
+}
+
+static int check_members(const cJSON *obj, const char *where, const member *m, ss_err *err)
+{
+	const char *names[16];
+	size_t n = 0;
+	int rc;
+
+	for (const member *p = m; p->name; p++)
+		names[n++] = p->name;
+	names[n] = NULL;
+	if ((rc = ss_json_only(obj, where, names, err)))
+		return rc;
+	for (; m->name; m++)
+		if ((rc = check_member(obj, where, m, err)))
+			return rc;
+	return SS_OK;
+}
+
+/* data.event is the kind the type names. */
+static int check_kind(const cJSON *ev, const cJSON *data, ss_err *err)
+{
+	const char *type = cJSON_GetObjectItemCaseSensitive(ev, "type")->valuestring;
+	const char *event = cJSON_GetObjectItemCaseSensitive(data, "event")->valuestring;
+
+	if (strcmp(type + strlen(SS_TELEMETRY_TYPE) + 1, event) != 0)
+		return ss_err_set(err, SS_EINPUT, "member 'data.event' is '%.20s', the type says '%s'",
+				  event, type);
+	return SS_OK;
+}
+
 int ss_telemetry_verify(const char *line, size_t len, const ss_keyrec *key,
 			const ss_keyring *ring, ss_err *err)
 {
@@ -233,6 +359,7 @@ int ss_telemetry_verify(const char *line, size_t len, const ss_keyrec *key,
 	int rc;
 
 	if ((rc = ss_json_parse(line, len, &ev, err)) || (rc = check_envelope(ev, &data, err)) ||
+	    (rc = check_members(data, "data", data_members, err)) || (rc = check_kind(ev, data, err)) ||
 	    (rc = ss_json_id(data, "data", "execution_id", &exec_id, err)) ||
 	    (rc = ss_json_id(data, "data", "tenant_id", &tenant, err)) ||
 	    (rc = ss_json_string(data, "data", "key_id", &data_key, err)))

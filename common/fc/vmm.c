@@ -272,30 +272,6 @@ static int64_t cpu_us(void)
 	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
 }
 
-/* GET / must show this instance, Running. */
-static int check_running(const ss_vmm *v, const ss_fc_answer *ans, ss_err *err)
-{
-	const char *state, *id;
-	cJSON *doc = NULL;
-	int rc;
-
-	if ((rc = ss_json_parse((const char *)ans->body.data, ans->body.len, &doc, err)) ||
-	    (rc = ss_json_string(doc, "", "state", &state, err)) ||
-	    (rc = ss_json_string(doc, "", "id", &id, err))) {
-		cJSON_Delete(doc);
-		ss_err_prefix(err, "GET /: not an instance description");
-		return err->code = SS_EVMM;
-	}
-	if (strcmp(id, v->plan->vm_id) != 0)
-		rc = ss_err_set(err, SS_EVMM, "GET /: instance '%.80s', not '%s'", id,
-				v->plan->vm_id);
-	else if (strcmp(state, "Running") != 0)
-		rc = ss_err_set(err, SS_EVMM, "GET /: the instance is '%.40s', not 'Running'",
-				state);
-	cJSON_Delete(doc);
-	return rc;
-}
-
 static int configure(ss_vmm *v, int64_t deadline, ss_err *err)
 {
 	ss_fc_answer ans = { 0, SS_BUF_INIT };
@@ -340,7 +316,7 @@ static int configure(ss_vmm *v, int64_t deadline, ss_err *err)
 		if (start)
 			v->cpu_at_start_us = cpu_us();
 		if (strcmp(r->method, "GET") == 0 && strcmp(r->path, "/") == 0 &&
-		    (rc = check_running(v, &ans, err)))
+		    (rc = ss_fc_instance_check(ans.body.data, ans.body.len, v->plan->vm_id, err)))
 			goto out;
 	}
 	v->request[0] = 0;

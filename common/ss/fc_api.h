@@ -47,6 +47,17 @@ int ss_fc_api_call(ss_fc_api *api, const char *method, const char *path, const c
 		   int64_t deadline, int watch_fd, ss_fc_api_watch_fn watch, void *ctx,
 		   ss_fc_answer *ans, ss_err *err);
 
+/* What Firecracker's answers mean, apart from the transport (pure, so
+ * that they can be tested and fuzzed without a socket). */
+/* The SS_EVMM error for a non-2xx answer: "METHOD PATH: HTTP N: why", why
+ * being the fault_message of {"fault_message": ...} or else the first
+ * line of the body, control characters blanked, at most 299 bytes. */
+int ss_fc_answer_error(const char *method, const char *path, long status, const void *body,
+		       size_t len, ss_err *err);
+/* The answer to GET / must describe instance vm_id, Running (SS_EVMM
+ * "GET /: ..." otherwise). */
+int ss_fc_instance_check(const void *body, size_t len, const char *vm_id, ss_err *err);
+
 /* CLOCK_MONOTONIC in microseconds. */
 int64_t ss_fc_now_us(void);
 

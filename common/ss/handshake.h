@@ -122,7 +122,10 @@ int ss_hs_finish(ss_store *st, const ss_keyring *cp, const cJSON *session_doc, i
 
 /* Either side: remove pending challenges, ephemeral keys and answered
  * marks past their expiry (plus skew); *report is an ss.gc.v1 summary
- * (removed_answered_challenges counts challenge ids). */
-int ss_hs_gc(ss_store *st, int64_t now, int64_t skew, cJSON **report, ss_err *err);
+ * (removed_answered_challenges counts challenge ids).  Temporary files
+ * that interrupted writes left (older than the skew, and than a minute)
+ * go too: *temps counts them. */
+int ss_hs_gc(ss_store *st, int64_t now, int64_t skew, cJSON **report, size_t *temps,
+	     ss_err *err);
 
 #endif

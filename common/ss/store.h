@@ -89,6 +89,13 @@ int ss_store_move(ss_store *st, const char *kind_from, const char *kind_to, cons
 int ss_store_keys(ss_store *st, const char *kind, char ***keys, size_t *n, ss_err *err);
 void ss_store_keys_free(char **keys, size_t n);
 
+/* Remove the temporary files of atomic writes (names containing ".tmp-")
+ * last modified before `before` (seconds since the epoch), in every kind and
+ * in the state directory itself: what a crash in the middle of a write
+ * leaves.  Some hold private keys.
+ * *removed counts them. */
+int ss_store_sweep(ss_store *st, int64_t before, size_t *removed, ss_err *err);
+
 /* Serialize read-modify-write sequences across processes (flock on
  * <state>/.lock).  Held until ss_store_unlock or close. */
 int ss_store_lock(ss_store *st, ss_err *err);

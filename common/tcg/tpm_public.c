@@ -12,7 +12,8 @@
 
 int ss_tpm2b_public_parse(const uint8_t *p, size_t n, TPM2B_PUBLIC *out, ss_err *err)
 {
-	size_t off = 0;
+	uint8_t again[sizeof(TPM2B_PUBLIC) + 8];
+	size_t off = 0, aoff = 0;
 	TSS2_RC rc;
 
 	memset(out, 0, sizeof *out);
@@ -26,6 +27,13 @@ int ss_tpm2b_public_parse(const uint8_t *p, size_t n, TPM2B_PUBLIC *out, ss_err 
 	/* The declared size must be exactly what the inner structure used. */
 	if ((size_t)((p[0] << 8) | p[1]) != n - 2)
 		return ss_err_set(err, SS_EINPUT, "TPM2B_PUBLIC: size field does not match");
+	if (n == 2)
+		return ss_err_set(err, SS_EINPUT, "TPM2B_PUBLIC: empty");
+	/* Names and keys are computed from the decoded structure: only its one
+	 * encoding stands for it, or two byte strings would share a name. */
+	if (Tss2_MU_TPM2B_PUBLIC_Marshal(out, again, sizeof again, &aoff) != TSS2_RC_SUCCESS ||
+	    aoff != n || memcmp(again, p, n) != 0)
+		return ss_err_set(err, SS_EINPUT, "TPM2B_PUBLIC: not in its canonical encoding");
 	return SS_OK;
 }
 

@@ -167,3 +167,41 @@ assert_tpm_clean() {
 		return 1
 	fi
 }
+
+# tpm_dies_after N CMD...: `run --separate-stderr CMD` against this TPM
+# through tests/lib/tpm_fault_proxy.py, which lets N TPM commands through and
+# kills the swtpm (SIGKILL) when the next one arrives, leaving it unanswered:
+# a TPM that dies in the middle of a command.  N = -1 lets everything
+# through.  $TPM_COMMANDS: how many commands went through.  When the swtpm
+# was killed, swtpm_start brings it back (clock.safe then reads no).
+tpm_dies_after() {
+	local n=$1 port proxy i attempt killed
+	shift
+	for attempt in 1 2 3 4 5; do
+		port=$(_swtpm_pick_ports)
+		rm -f "$SWTPM_DIR/proxy.out" # the last one's "ready" is not this one's
+		"${SS_PYTHON:-/usr/bin/python3}" "$BATS_TEST_DIRNAME/lib/tpm_fault_proxy.py" "$port" \
+			"$SWTPM_PORT" "$(cat "$SWTPM_DIR/pid")" "$n" "$SWTPM_DIR/proxy.count" \
+			>"$SWTPM_DIR/proxy.out" 2>&1 3>&- &
+		proxy=$!
+		# Ready, or gone (a port taken meanwhile: try others).
+		for i in $(seq 1 1000); do
+			grep -q ready "$SWTPM_DIR/proxy.out" 2>/dev/null && break 2
+			kill -0 "$proxy" 2>/dev/null || break
+			sleep 0.01
+		done
+		kill "$proxy" 2>/dev/null || true
+		wait "$proxy" 2>/dev/null || true
+	done
+	grep -q ready "$SWTPM_DIR/proxy.out" ||
+		{ echo "TPM proxy did not start: $(cat "$SWTPM_DIR/proxy.out")" >&2; return 1; }
+	SS_TCTI="swtpm:host=127.0.0.1,port=$port" run --separate-stderr "$@"
+	kill "$proxy" 2>/dev/null || true
+	wait "$proxy" 2>/dev/null || true
+	read -r TPM_COMMANDS killed <"$SWTPM_DIR/proxy.count"
+	if [ -n "$killed" ]; then
+		_swtpm_wait_gone "$(cat "$SWTPM_DIR/pid")"
+		rm -f "$SWTPM_DIR/pid"
+		swtpm_start
+	fi
+}
