@@ -64,8 +64,20 @@ int ss_err_ssl(ss_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	ss_err_vset(err, SS_ECRYPTO, fmt, ap);
 	va_end(ap);
+	/* The tools do not load OpenSSL's table of error texts (ss_crypto_init:
+	 * filling it costs every run more than most of its work), so the
+	 * reason is usually the code, which `openssl errstr CODE` names. */
 	reason = e ? ERR_reason_error_string(e) : NULL;
-	append(err, reason ? reason : "OpenSSL error");
+	if (reason) {
+		append(err, reason);
+	} else if (e) {
+		char code[48];
+
+		snprintf(code, sizeof code, "OpenSSL error code %lX", e);
+		append(err, code);
+	} else {
+		append(err, "OpenSSL error");
+	}
 	ERR_clear_error();
 	return SS_ECRYPTO;
 }

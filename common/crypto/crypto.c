@@ -135,9 +135,14 @@ void ss_crypto_init(void)
 	 * copying the table's 200 names into the provider name map was a
 	 * fifth of a run's instructions.  Nor is the legacy table of digests
 	 * filled here: certificate verification is the one reader, and
-	 * ss_crypto_x509_digests fills it when a certificate is verified. */
+	 * ss_crypto_x509_digests fills it when a certificate is verified.
+	 * Nor are OpenSSL's error texts loaded: the first error state a run
+	 * creates (every decoder sets a mark) would hash all of them in, an
+	 * eighth of a run's instructions, for a text that only a failing run
+	 * prints; ss_err_ssl prints OpenSSL's code instead. */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_NO_LOAD_CONFIG |
-				    OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
+				    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+				    OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
 			    NULL);
 	RAND_set_DRBG_type(NULL, "HASH-DRBG", NULL, NULL, "SHA256");
 }

@@ -1,9 +1,12 @@
 /* One error is one line: what input puts in a message is escaped and cut
  * (ss/escape.h), and every other conversion formats as printf does. */
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ss/crypto.h"
 #include "ss/err.h"
 #include "ss/escape.h"
 #include "unit.h"
@@ -82,6 +85,28 @@ TEST(err_set_and_prefix_escape_their_arguments)
 	CHECK_STR(e.msg, "policy 'p\\x0a.yaml': unknown member 'a\\x0d\\x0ab'");
 }
 
+/* The tools leave OpenSSL's error texts unloaded (ss_crypto_init): an
+ * OpenSSL failure still says which one it was, by OpenSSL's code. */
+TEST(err_ssl_names_the_openssl_code)
+{
+	static const unsigned char short_key[3];
+	char want[256];
+	unsigned long code;
+	ss_err e = { 0 };
+
+	ss_crypto_init();
+	CHECK(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, short_key, sizeof short_key) ==
+	      NULL);
+	code = ERR_peek_error();
+	CHECK(code != 0);
+	CHECK(ss_err_ssl(&e, "key '%s'", "k\n") == SS_ECRYPTO);
+	snprintf(want, sizeof want, "key 'k\\x0a': OpenSSL error code %lX", code);
+	CHECK_STR(e.msg, want);
+	CHECK(ERR_peek_error() == 0);
+	ss_err_ssl(&e, "nothing queued");
+	CHECK_STR(e.msg, "nothing queued: OpenSSL error");
+}
+
 int main(void)
 {
 	RUN(escape_controls_del_c1_and_invalid_utf8);
@@ -89,5 +114,6 @@ int main(void)
 	RUN(format_escapes_every_string_argument);
 	RUN(format_numbers_as_printf);
 	RUN(err_set_and_prefix_escape_their_arguments);
+	RUN(err_ssl_names_the_openssl_code);
 	return unit_done();
 }
