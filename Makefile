@@ -165,7 +165,7 @@ fuzz: $(FUZZ_BINS)
 
 # Benchmarks against their baselines, side by side in one run, one table
 # (see bench/run).  BASELINES=DIR: the directory of the reference scripts
-# some of them are measured against (baseline-flow.sh, ref_derive.py); no
+# some of them are measured against (each names them, see bench/run); no
 # default, bench/run says which benchmark needs it.
 BASELINES ?=
 bench: $(BINS)

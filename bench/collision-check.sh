@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Collision check: `ss-collision-check` against the reference implementation
-# ($SS_SHARED_BENCH/ref_collision.py) on the 1M-record JSONL that
-# $SS_SHARED_BENCH/gen_records.py 1000000 writes, measured alternately in
+# ($SS_BASELINES/ref_collision.py) on the 1M-record JSONL that
+# $SS_BASELINES/gen_records.py 1000000 writes, measured alternately in
 # one run (best of five wall-clock times each).  Both must find the same
 # number of cross-tenant bindings there and on a smaller input with
 # collisions (--collide).  Also reported: the state kept per distinct
-# binding (--stats), which must stay in the tens of bytes.
+# binding (--stats), which must stay in the tens of bytes.  Output: the
+# rows and notes of bench/run.
 set -euo pipefail
-: "${SS_TOP:?run through bench/run}" "${SS_SHARED_BENCH:?run through bench/run}"
+# baselines: gen_records.py ref_collision.py
+: "${SS_TOP:?run through bench/run}" "${SS_BASELINES:?run through bench/run with BASELINES=DIR}"
 n=1000000
 out="$SS_BUILD/bench/collision"
 mkdir -p "$out"
-gen="$SS_SHARED_BENCH/gen_records.py"
-ref="$SS_SHARED_BENCH/ref_collision.py"
+gen="$SS_BASELINES/gen_records.py"
+ref="$SS_BASELINES/ref_collision.py"
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 cpus=$(nproc)
@@ -54,7 +56,8 @@ ours_c=$(ss-collision-check "$out/collide.jsonl" 2>/dev/null | jq '.by_kind.bind
 theirs_c=$("$py" "$ref" <"$out/collide.jsonl" | jq '.violation_count' || true)
 if [ "$ours" != "$theirs" ] || [ "$ours_c" != "$theirs_c" ] || [ "$ours_c" -eq 0 ] ||
 	[ "$(jq .records "$out/ss.json")" -ne "$n" ]; then
-	echo "collision-check: counts disagree ($ours vs $theirs; with collisions $ours_c vs $theirs_c) -> MISSED"
+	printf 'row\tcollision-check: %d records\t-\t-\t-\t>= 10\tMISSED (counts disagree: %s vs %s; with collisions %s vs %s)\n' \
+		"$n" "$ours" "$theirs" "$ours_c" "$theirs_c"
 	exit 1
 fi
 
@@ -65,9 +68,13 @@ per_record=$(sed -n 's/.*(\([0-9.]*\) per record).*/\1/p' "$out/ss.json.err")
 awk -v n="$n" -v s="$best_ss" -v r="$best_ref" -v j="$cpus" -v b="$per_binding" \
 	-v pr="$per_record" -v c="$ours_c" 'BEGIN {
 	ratio = r / s
-	ok = ratio >= 10 && b < 100
-	printf "collision-check: ss %.3f s vs ref %.3f s -> ratio %.1f (target >= 10) %s [%d records, %d cores, %.0f/s; state %.1f bytes per distinct binding, %.1f per record in all tables; counts agree, %d cross-tenant bindings on the --collide input]\n",
-	       s, r, ratio, (ok ? "ok" : "MISSED"), n, j, n / s, b, pr, c
-	if (!ok)
-		exit 1
+	ok = ratio >= 10
+	okb = b < 100
+	printf "row\tcollision-check: %d records\t%.3f s\t%.3f s (ref_collision.py)\t%.1f\t>= 10\t%s\n",
+	       n, s, r, ratio, (ok ? "ok" : "MISSED")
+	printf "row\tcollision-check: state per binding\t%.1f bytes\t-\t-\t< 100 bytes\t%s\n",
+	       b, (okb ? "ok" : "MISSED")
+	printf "note\tbest of 5 each, %d cores, %.0f records/s; %.1f bytes per record in all tables; counts agree, %d cross-tenant bindings on the --collide input\n",
+	       j, n / s, pr, c
+	exit (ok && okb ? 0 : 1)
 }'

@@ -6,6 +6,7 @@
 # does not decide the ratio).  The outputs must agree on key_id and
 # context_hash.
 set -euo pipefail
+# baselines: ref_derive.py
 : "${SS_TOP:?run through bench/run}" "${SS_BASELINES:?run through bench/run with BASELINES=DIR}"
 n=200000
 out="$SS_BUILD/bench/derive"

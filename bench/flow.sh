@@ -9,6 +9,7 @@
 # that both sides hold the same secret.  Target: ours <= 0.25 of the
 # baseline's wall time.
 set -euo pipefail
+# baselines: baseline-flow.sh
 : "${SS_TOP:?run through bench/run}" "${SS_BASELINES:?run through bench/run with BASELINES=DIR}"
 rounds=${SS_BENCH_ROUNDS:-21}
 target=0.25
