@@ -83,7 +83,8 @@ vg() {
 		--state "$T/runner" <"$T/session.json"
 	vg 0 ss-attest-handshake policy --pcrs sha256:0-7
 	vg 0 ss-attest-handshake gc --state "$T/cp"
-	vg 1 ss-attest-handshake revoke "000b$(printf '%064d' 0)" --state "$T/cp"
+	vg 1 ss-attest-handshake revoke "000b$(printf '%064d' 0)" --key "$HS/cp.pem" --reason test \
+		--state "$T/cp"
 }
 
 @test "memcheck: ss-attest-handshake verify-quote, one quote and --batch on two threads" {
