@@ -749,7 +749,10 @@ static int quote_ak(const struct args *a, TPM2B_PUBLIC *pub, char *from, size_t 
 		ss_enrollment e;
 		snprintf(from, fromlen, "enrollment '%s'", a->enrollment);
 		if (!(rc = read_document(a->enrollment, from, &doc, err))) {
-			if ((rc = ss_enrollment_parse(doc, &e, err)))
+			/* Signed by a control plane whose key is not given here: its
+			 * signature has the form of one, as in every reader. */
+			if ((rc = ss_enrollment_parse(doc, &e, err)) ||
+			    (rc = ss_doc_signature_form(doc, err)))
 				ss_err_prefix(err, "%s", from);
 			else
 				*pub = e.ak_pub;

@@ -44,8 +44,9 @@ cJSON *fuzz_doc(const uint8_t *data, size_t size);
 
 /* What a parser accepted is what it understood: the RFC 8785 form of
  * rebuilt (made from the parsed value) equals that of doc without its
- * "signature" member, "0x..." quantities compared by value (handles come
- * with leading zeros from tpm2-tools, 0x01c00002).  Deletes rebuilt. */
+ * "signature" member, "0x..." strings compared by value on both sides
+ * (handles come with leading zeros from tpm2-tools, 0x01c00002; an
+ * identifier may look like one and is kept as written).  Deletes rebuilt. */
 void fuzz_same_document(const cJSON *doc, cJSON *rebuilt, const char *what);
 
 #endif

@@ -64,9 +64,35 @@ traced() {
 		--key "$T/derive.out" --key-secret "$T/exec.pem" --state "$T/runner" --firecracker "$FAKE_FC" \
 		--api-sock "$T/api.sock" --wait </dev/null
 	traced telemetry ss-fc-launch verify-telemetry --key "$T/derive.out" <"$T/launch.out"
+	# The isolation check over everything the flow left: the session, its key
+	# records, the launch's telemetry; then with the key record claimed by
+	# another execution, so that a key id shows in an example.
+	cat "$T/verify.out" "$T/derive.out" "$T/derive-aes.out" "$T/launch.out" >"$T/records.jsonl"
+	jq -c '.execution_id = "exec-other"' "$T/derive.out" >"$T/reused.jsonl"
+	traced collide ss-collision-check "$T/records.jsonl"
+	traced collide-reuse ss-collision-check --max-examples 1000 "$T/records.jsonl" "$T/reused.jsonl" ||
+		[ $? -eq 1 ]
 	[ "$(jq -r .approved "$T/verify.out")" = true ] && [ -s "$T/launch.out" ] &&
 		grep -q '"PUT","path":"/mmds"\|"path": "/mmds"' "$T/fc.jsonl"
 
+	# ss-collision-check shows key ids and bindings, never a key: its
+	# examples' values are the records' ids and hashes, and no public key
+	# either (the secret bytes themselves are looked for below).
+	[ "$(jq -r .passed "$T/collide.out")" = true ]
+	[ "$(jq -r '.examples[] | select(.kind == "key_reuse") | .value' "$T/collide-reuse.out")" = \
+		"$(jq -r .key_id "$T/derive.out")" ]
+	jq -e '[.examples[].value | test("^[0-9a-f]{32}$|^[0-9a-f]{64}$|^[A-Za-z0-9._:-]+$")] | all' \
+		"$T/collide-reuse.out" >/dev/null
+	local pem
+	for f in derive derive-aes; do
+		pem=$(jq -r '.public_key_pem // empty' "$T/$f.out" | grep -v -- '-----' | tr -d '\n')
+		[ -z "$pem" ] && continue
+		if grep -qF "${pem:0:40}" "$T/collide.out" "$T/collide-reuse.out" "$T/collide.err" \
+			"$T/collide-reuse.err"; then
+			echo "ss-collision-check printed the public key of $f" >&2
+			return 1
+		fi
+	done
 	# The secrets, each in its own file, owner-only; the two sides agree.
 	cmp "$T/cp.key" "$T/runner.key"
 	local f
@@ -130,7 +156,8 @@ blocked_tool() {
 	for t in "ss-tpm-identity activate --cp-pub $d/cp.pub" \
 		"ss-attest-handshake verify-quote --batch --jobs 1" \
 		"ss-derive-key --root-secret $d/root" \
-		"ss-fc-launch verify-telemetry --key $d/key.json"; do
+		"ss-fc-launch verify-telemetry --key $d/key.json" \
+		"ss-collision-check --jobs 1" "ss-collision-check merge"; do
 		# shellcheck disable=SC2086
 		"${runas[@]}" $t <&5 >/dev/null 2>&1 &
 		pid=$!

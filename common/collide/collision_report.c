@@ -325,9 +325,17 @@ int ss_collision_report_parse(const cJSON *doc, ss_collision_report *r, ss_err *
 	    (rc = ss_json_object(doc, "", "by_kind", &by_kind, err)) ||
 	    (rc = ss_json_only(by_kind, "by_kind", (const char *const *)kind_names, err)))
 		goto fail;
-	for (int k = 0; k < SS_CK_COUNT; k++)
+	/* Each kind counts once per record (ss-collision-check(1), RULES). */
+	for (int k = 0; k < SS_CK_COUNT; k++) {
 		if ((rc = count_member(by_kind, "by_kind", kind_names[k], &r->by_kind[k], err)))
 			goto fail;
+		if (r->by_kind[k] > r->records) {
+			rc = ss_err_set(err, SS_EINPUT,
+					"member 'by_kind.%s' counts more than the records",
+					kind_names[k]);
+			goto fail;
+		}
+	}
 	if ((rc = count_member(doc, "", "max_examples", &max, err)) ||
 	    (rc = ss_json_bool(doc, "", "passed", &passed, err)))
 		goto fail;
@@ -425,6 +433,20 @@ int ss_collision_merge(ss_collision_report *parts, size_t n, ss_collision_report
 			return ss_err_set(err, SS_EINPUT,
 					  "report %zu keeps %zu examples, report 1 %zu", i + 1,
 					  p->max_examples, p0->max_examples);
+	}
+	/* A record shows a kind in one partition at most (the one of the value
+	 * it is about), so no sum exceeds the records: nor can the merged
+	 * report's counts go past what a document can hold. */
+	for (int k = 0; k < SS_CK_COUNT; k++) {
+		uint64_t sum = 0;
+		for (size_t i = 0; i < n; i++) {
+			sum += parts[i].by_kind[k];
+			if (sum > p0->records)
+				return ss_err_set(err, SS_EINPUT,
+						  "reports 1 to %zu count more %s violations than "
+						  "records (%llu)", i + 1, kind_names[k],
+						  (unsigned long long)p0->records);
+		}
 	}
 	seen = ss_xcalloc(p0->part_count, 1);
 	for (size_t i = 0; i < n; i++) {

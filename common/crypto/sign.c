@@ -214,19 +214,40 @@ out:
 	return rc;
 }
 
-int ss_doc_verify(const cJSON *doc, const ss_keyring *ring, const char *what, ss_err *err)
+/* The signature member's form: alg, key_id, and value into sig. */
+static int signature_member(const cJSON *doc, const char **alg, const char **key_id, ss_buf *sig,
+			    ss_err *err)
 {
 	static const char *const members[] = { "alg", "key_id", "value", NULL };
 	const cJSON *sigobj;
-	const char *alg, *key_id;
-	ss_buf sig = SS_BUF_INIT, msg = SS_BUF_INIT;
 	int rc;
 
 	if ((rc = ss_json_object(doc, "", "signature", &sigobj, err)) ||
 	    (rc = ss_json_only(sigobj, "signature", members, err)) ||
-	    (rc = ss_json_string(sigobj, "signature", "alg", &alg, err)) ||
-	    (rc = ss_json_string(sigobj, "signature", "key_id", &key_id, err)) ||
-	    (rc = ss_json_b64(sigobj, "signature", "value", &sig, err)))
+	    (rc = ss_json_string(sigobj, "signature", "alg", alg, err)) ||
+	    (rc = ss_json_string(sigobj, "signature", "key_id", key_id, err)) ||
+	    (rc = ss_json_b64(sigobj, "signature", "value", sig, err)))
+		return rc;
+	return SS_OK;
+}
+
+int ss_doc_signature_form(const cJSON *doc, ss_err *err)
+{
+	const char *alg, *key_id;
+	ss_buf sig = SS_BUF_INIT;
+	int rc = signature_member(doc, &alg, &key_id, &sig, err);
+
+	ss_buf_free(&sig);
+	return rc;
+}
+
+int ss_doc_verify(const cJSON *doc, const ss_keyring *ring, const char *what, ss_err *err)
+{
+	const char *alg, *key_id;
+	ss_buf sig = SS_BUF_INIT, msg = SS_BUF_INIT;
+	int rc;
+
+	if ((rc = signature_member(doc, &alg, &key_id, &sig, err)))
 		goto out;
 	if (!ss_jcs_write_without(doc, "signature", &msg)) {
 		rc = ss_err_set(err, SS_EINPUT, "%s: document has no canonical form", what);

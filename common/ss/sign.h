@@ -53,6 +53,10 @@ int ss_doc_sign(cJSON *doc, const ss_signer *s, ss_err *err);
  * signature member is SS_EINPUT; an unknown key or a signature that does
  * not verify is SS_REFUSED "<what>: ...". */
 int ss_doc_verify(const cJSON *doc, const ss_keyring *ring, const char *what, ss_err *err);
+/* Only the signature member's form, as ss_doc_verify checks it (SS_EINPUT
+ * when missing or malformed), for a signed document read where no key is
+ * pinned to verify it. */
+int ss_doc_signature_form(const cJSON *doc, ss_err *err);
 
 /* The same two operations on bytes, for signatures that travel in another
  * shape (the telemetry events of ss-fc-launch carry alg, key id and value

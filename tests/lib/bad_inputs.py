@@ -2,6 +2,7 @@
 """Write the bad-input corpus of one valid document.
 
     bad_inputs.py FORM VALID OUTDIR [--schema FILE] [--required a,b.c,...]
+                  [--typed a,b.c,...] [--dup a.b]
 
 FORM is json (one document), jsonl (one document on one line, as the batch
 modes and verify-telemetry read) or yaml (the policy and the VM spec).
@@ -15,6 +16,11 @@ another type, a duplicate member, trailing garbage, invalid UTF-8 (a stray
 byte, an overlong form, a surrogate), nesting deeper than 32 levels, a
 2 MiB document, an empty input; for JSON also U+0000, a fraction, an
 integer beyond 2^53, an array at the top.
+
+For a reader that reads some members only and ignores the others (the
+records of ss-collision-check): --typed lists the members whose type is
+checked (the only ones given another type), and --dup the member given
+twice (default: the first one at the top).
 """
 import json
 import os
@@ -163,23 +169,34 @@ def json_text(doc, lines):
     return text + ("\n" if lines else "")
 
 
-def structural(doc, required, w, dump):
+def structural(doc, required, w, dump, typed=None):
     """Missing and wrong-typed members, in the given text form."""
     for path in required:
         w.add(f"missing-{label(path)}", dump(without(doc, path)), name_of(path))
-    for path in all_paths(doc):
+    for path in all_paths(doc) if typed is None else typed:
         w.add(f"type-{label(path)}", dump(replaced(doc, path, other_type(get(doc, path)))),
               name_of(path))
 
 
-def json_cases(doc, required, w, lines):
+def duplicated(doc, path):
+    """doc as compact text, the member at path written twice in its object."""
+    parent = get(doc, path[:-1])
+    name = path[-1]
+    inner = json_text(parent, False)
+    inner = "{" + json.dumps(name) + ":" + json_text(parent[name], False) + "," + inner[1:]
+    if not path[:-1]:
+        return inner
+    marker = "\u0001DUP\u0001"
+    return json_text(replaced(doc, path[:-1], marker), False).replace(json.dumps(marker), inner)
+
+
+def json_cases(doc, required, w, lines, typed=None, dup=None):
     dump = lambda d: json_text(d, lines)
-    structural(doc, required, w, dump)
+    structural(doc, required, w, dump, typed)
     text = json_text(doc, False)
     nl = "\n" if lines else ""
-    first = next(iter(doc))
-    dup = "{" + json.dumps(first) + ":" + json.dumps(doc[first]) + "," + text[1:]
-    w.add("duplicate-member", dup + nl, f"duplicate member '{first}'")
+    dup = dup or [next(iter(doc))]
+    w.add("duplicate-member", duplicated(doc, dup) + nl, f"duplicate member '{label(dup)}'")
     w.add("trailing-garbage", text + " x" + nl, "trailing data after the document")
     w.add("trailing-document", text + "{}" + nl, "trailing data after the document")
     spath = first_string(doc)
@@ -234,11 +251,15 @@ def main():
         required = []
     for r in filter(None, opts.get("--required", "").split(",")):
         required.append(parse_path(doc, r))
+    typed = None
+    if "--typed" in opts:
+        typed = [parse_path(doc, t) for t in opts["--typed"].split(",") if t]
+    dup = parse_path(doc, opts["--dup"]) if "--dup" in opts else None
     w = Writer(outdir)
     if form == "yaml":
         yaml_cases(doc, required, w, raw)
     else:
-        json_cases(doc, required, w, form == "jsonl")
+        json_cases(doc, required, w, form == "jsonl", typed, dup)
     w.close()
 
 

@@ -158,3 +158,71 @@ vg() {
 	vg 0 ss-fc-launch verify-telemetry --key "$T/key.json" <"$T/events.jsonl"
 	vg 3 ss-fc-launch verify-telemetry --key "$T/key.json" <"$HS/exec.json"
 }
+
+@test "memcheck: ss-attest-handshake check-session, explain, audit, status, revoke" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	echo "$output" >"$T/session.json"
+	local chid
+	chid=$(jq -r .challenge_id "$T/session.json")
+	local check=(ss-attest-handshake check-session --cp-pub "$HS/cp.pub" --challenge "$T/ch.json"
+		--evidence "$T/ev.json" --enrollment "$HS/enrollment.json" --policy "$HS/policy.yaml")
+	vg 0 "${check[@]}" <"$T/session.json"
+	jq -c '.tenant_id = "tenant-b"' "$T/session.json" >"$T/edited.json"
+	vg 1 "${check[@]}" <"$T/edited.json"
+	vg 3 "${check[@]}" <"$HS/exec.json"
+	vg 0 ss-attest-handshake explain "$chid" --state "$T/cp"
+	vg 3 ss-attest-handshake explain ch-00000000000000000000000000000000 --state "$T/cp"
+	vg 0 ss-attest-handshake audit --state "$T/cp"
+	vg 0 ss-attest-handshake audit --since 1h --decision approved --state "$T/cp"
+	vg 0 ss-attest-handshake audit --check --state "$T/cp"
+	vg 0 ss-attest-handshake status --state "$T/cp"
+	vg 0 ss-attest-handshake revoke "$(jq -r .ak_name "$HS/enrollment.json")" --key "$HS/cp.pem" \
+		--reason "memcheck" --state "$T/cp"
+	vg 0 ss-attest-handshake enrollments --revoked --cp-pub "$HS/cp.pub" --state "$T/cp"
+	# A broken chain is a finding (status 1), read to its end.
+	sed -i '1s/,"/,"x/' "$T/cp/audit.jsonl"
+	vg 1 ss-attest-handshake audit --check --state "$T/cp"
+}
+
+@test "memcheck: ss-derive-key check-key" {
+	hs_challenge
+	hs_respond
+	hs_verify "$T/ev.json"
+	echo "$output" >"$T/session.json"
+	hs finish --cp-pub "$HS/cp.pub" --session-secret-out "$T/runner.key" --state "$T/runner" \
+		<"$T/session.json"
+	ss-derive-key --session "$T/session.json" --cp-pub "$HS/cp.pub" --session-secret "$T/runner.key" \
+		--secret-out "$T/k.pem" <"$HS/exec.json" >"$T/key.json"
+	vg 0 ss-derive-key check-key --session "$T/session.json" --cp-pub "$HS/cp.pub" <"$T/key.json"
+	jq -c '.execution_id = "exec-2"' "$T/key.json" >"$T/other.json"
+	vg 1 ss-derive-key check-key --session "$T/session.json" --cp-pub "$HS/cp.pub" <"$T/other.json"
+	vg 3 ss-derive-key check-key --session "$T/session.json" --cp-pub "$HS/cp.pub" <"$HS/exec.json"
+}
+
+# No TPM: the records are written here, as ss-collision-check.bats does.
+@test "memcheck: ss-collision-check, a check, --partition and merge, stress, refusals and malformed input" {
+	"$SS_PYTHON" "$SS_TOP/tests/lib/collision_records.py" 3000 --mix --seed 7 >"$T/mix.jsonl"
+	"$SS_PYTHON" "$SS_TOP/tests/lib/collision_records.py" 2000 --seed 8 >"$T/clean.jsonl"
+	vg 0 ss-collision-check --jobs 2 --stats "$T/clean.jsonl"
+	vg 1 ss-collision-check --jobs 2 --max-examples 50 "$T/mix.jsonl"
+	echo "$output" >"$T/whole.json"
+	vg 1 ss-collision-check --jobs 1 - <"$T/mix.jsonl"
+	local part
+	for part in 1 2 3; do
+		vg 1 ss-collision-check --jobs 2 --max-examples 50 --partition "$part/3" "$T/mix.jsonl"
+		echo "$output" >"$T/part-$part.json"
+	done
+	vg 1 ss-collision-check merge "$T/part-3.json" "$T/part-1.json" "$T/part-2.json"
+	[ "$output" = "$(cat "$T/whole.json")" ]
+	vg 3 ss-collision-check merge "$T/part-1.json" "$T/part-2.json"
+	vg 3 ss-collision-check merge "$T/mix.jsonl"
+	vg 0 ss-collision-check stress --tenants 4 --executions 8 --seed 1 --jobs 2
+	{ head -n 100 "$T/mix.jsonl"; echo '{"tenant_id":7}'; cat "$T/mix.jsonl"; } >"$T/bad.jsonl"
+	vg 3 ss-collision-check --jobs 2 "$T/bad.jsonl"
+	printf '{"tenant_id":"t",' >"$T/cut.jsonl"
+	vg 3 ss-collision-check <"$T/cut.jsonl"
+	vg 2 ss-collision-check --partition 4/3 "$T/mix.jsonl"
+	vg 6 ss-collision-check "$T/missing.jsonl"
+}
