@@ -625,8 +625,7 @@ static int run_respond(void *args, ss_err *err)
 	    (rc = ss_tpm_open(&tpm, a->tcti, a->verbose, err)))
 		goto out;
 	tpm_open = true;
-	if ((rc = ss_hs_respond(&st, &ring, &tpm, id.ak.handle, id.runner_id, doc, ss_now(),
-				&evidence, err)))
+	if ((rc = ss_hs_respond(&st, &ring, &tpm, &id, doc, ss_now(), &evidence, err)))
 		goto out;
 	ss_tpm_close(&tpm);
 	tpm_open = false;

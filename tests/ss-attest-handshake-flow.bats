@@ -191,6 +191,18 @@ teardown() { assert_tpm_clean; }
 	assert_failure_exact 1 "ss-attest-handshake: challenge: '$id' was already answered"
 }
 
+@test "respond with another key at the enrolled AK's handle: exit 4, nothing answered" {
+	hs_challenge
+	h=$(jq -r .ak.handle "$HS/id.json")
+	id=$(jq -r .challenge_id "$T/ch.json")
+	tpm2_evictcontrol -C o -c "$h" >/dev/null
+	ss-tpm-identity enroll --runner-id runner-1 --state "$T/other" >/dev/null
+	run --separate-stderr hs respond --cp-pub "$HS/cp.pub" --state "$T/runner" <"$T/ch.json"
+	assert_failure_exact 4 "ss-attest-handshake: the AK at $h is not the enrolled one (enroll again)"
+	[ ! -e "$T/runner/runner-answered/$id" ]
+	[ ! -e "$T/runner/runner-pending/$id" ]
+}
+
 @test "a challenge is answered once, ever: not again after finish, and the mark holds no key" {
 	hs_challenge
 	hs_respond

@@ -14,9 +14,8 @@
 #include "ss/tpm_ak.h"
 #include "ss/tpm_quote.h"
 
-int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_handle,
-		  const char *runner_id, const cJSON *challenge_doc, int64_t now,
-		  cJSON **evidence, ss_err *err)
+int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, const ss_identity *id,
+		  const cJSON *challenge_doc, int64_t now, cJSON **evidence, ss_err *err)
 {
 	ss_challenge ch;
 	ss_evidence ev;
@@ -45,10 +44,10 @@ int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_h
 		return ss_err_set(err, SS_REFUSED, "challenge: '%s' was already answered",
 				  ch.challenge_id);
 	snprintf(ev.challenge_id, sizeof ev.challenge_id, "%s", ch.challenge_id);
-	snprintf(ev.runner_id, sizeof ev.runner_id, "%s", runner_id);
+	snprintf(ev.runner_id, sizeof ev.runner_id, "%s", id->runner_id);
 	if ((rc = ss_x25519_keygen(&eph, ev.runner_ephemeral, err)) ||
 	    (rc = ss_hs_quote_binding(challenge_doc, ev.runner_ephemeral, extra, err)) ||
-	    (rc = ss_tpm_ak_load(tpm, ak_handle, &ak, err)) ||
+	    (rc = ss_tpm_ak_load_enrolled(tpm, id->ak.handle, &id->ak.pub, &ak, err)) ||
 	    (rc = ss_tpm_quote(tpm, ak.tr, &ak.pub, &ch.sel, extra, sizeof extra, &ev.quote, err)))
 		goto out;
 	doc = ss_evidence_to_json(&ev);

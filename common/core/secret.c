@@ -55,17 +55,30 @@ bool ss_ct_equal(const void *a, const void *b, size_t n)
 	return CRYPTO_memcmp(a, b, n) == 0;
 }
 
-static int read_exact(int fd, const char *name, size_t min, size_t max, ss_secret *out,
-		      ss_err *err)
+/* Read min..max bytes.  hint is the size the file is expected to have (a
+ * regular file's): the locked buffer starts at that, in whole pages, rather
+ * than at max, and grows if the file does. */
+static int read_exact(int fd, const char *name, size_t min, size_t max, size_t hint,
+		      ss_secret *out, ss_err *err)
 {
-	size_t got = 0;
+	size_t got = 0, cap;
 	int rc;
 
 	/* One byte of room beyond max tells "too long" from "exactly max". */
-	if ((rc = ss_secret_alloc(out, max + 1, err)))
+	if ((rc = ss_secret_alloc(out, (hint < max ? hint : max) + 1, err)))
 		return rc;
 	for (;;) {
-		ssize_t n = read(fd, out->p + got, max + 1 - got);
+		cap = out->maplen < max + 1 ? out->maplen : max + 1;
+		if (got == cap) {
+			ss_secret bigger;
+			if ((rc = ss_secret_alloc(&bigger, max + 1, err)))
+				goto fail;
+			memcpy(bigger.p, out->p, got);
+			ss_secret_free(out);
+			*out = bigger;
+			cap = max + 1;
+		}
+		ssize_t n = read(fd, out->p + got, cap - got);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -110,7 +123,7 @@ static int check_private(int fd, const char *name, ss_err *err)
 int ss_secret_read_file(const char *path, size_t min, size_t max, ss_secret *out, ss_err *err)
 {
 	char name[4200];
-	struct stat st;
+	struct stat st = { 0 };
 	int fd, rc;
 
 	snprintf(name, sizeof name, "file '%s'", path);
@@ -126,7 +139,7 @@ int ss_secret_read_file(const char *path, size_t min, size_t max, ss_secret *out
 	}
 	rc = check_private(fd, name, err);
 	if (!rc)
-		rc = read_exact(fd, name, min, max, out, err);
+		rc = read_exact(fd, name, min, max, (size_t)st.st_size, out, err);
 	close(fd);
 	return rc;
 }
@@ -139,7 +152,7 @@ int ss_secret_read_fd(int fd, size_t min, size_t max, ss_secret *out, ss_err *er
 	snprintf(name, sizeof name, "descriptor %d", fd);
 	rc = check_private(fd, name, err);
 	if (!rc)
-		rc = read_exact(fd, name, min, max, out, err);
+		rc = read_exact(fd, name, min, max, 0, out, err);
 	close(fd);
 	return rc;
 }

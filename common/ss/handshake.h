@@ -26,6 +26,7 @@
 #include "ss/challenge.h"
 #include "ss/err.h"
 #include "ss/execution.h"
+#include "ss/identity.h"
 #include "ss/policy.h"
 #include "ss/secret.h"
 #include "ss/sign.h"
@@ -107,13 +108,12 @@ int ss_hs_check_session(const ss_hs_check *c, const cJSON *session_doc, cJSON **
 			ss_err *err);
 
 /* Runner: check the challenge (pinned signature, unexpired, never answered
- * here), make the ephemeral key, quote with the AK at ak_handle, keep what
- * finish needs.  A challenge is answered once, ever: its id (never a key)
+ * here), make the ephemeral key, quote with the runner's enrolled AK (id's
+ * handle, checked to hold id's key), keep what finish needs.  A challenge is answered once, ever: its id (never a key)
  * stays in runner-answered until it expires, whatever finish does, and is
  * claimed exclusively, so two concurrent responds cannot both answer. */
-int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, uint32_t ak_handle,
-		  const char *runner_id, const cJSON *challenge_doc, int64_t now,
-		  cJSON **evidence, ss_err *err);
+int ss_hs_respond(ss_store *st, const ss_keyring *cp, ss_tpm *tpm, const ss_identity *id,
+		  const cJSON *challenge_doc, int64_t now, cJSON **evidence, ss_err *err);
 /* Runner: check the session (pinned signature, approved, unexpired, same
  * binding, key confirmation), write the same secret to secret_out (a new
  * 0600 file), delete the ephemeral key.  Refusals are SS_REFUSED. */

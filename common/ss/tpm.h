@@ -93,6 +93,13 @@ int ss_tpm_has_handle(ss_tpm *t, uint32_t handle, bool *has, ss_err *err);
 int ss_tpm_persistent(ss_tpm *t, uint32_t handle, ESYS_TR *tr, TPM2B_PUBLIC *pub,
 		      TPM2B_NAME *qname, ss_err *err);
 
+/* The ESAPI object of a persistent handle and its name, for a caller that
+ * already holds the public area it expects there (an enrolled AK): the
+ * name, a hash of the public area the TPM returned, is compared with that
+ * one's, which saves reading the public area a second time. */
+int ss_tpm_persistent_name(ss_tpm *t, uint32_t handle, ESYS_TR *tr, TPM2B_NAME *name,
+			   ss_err *err);
+
 /* Fixed TPM properties first .. first+count-1 (TPM2_PT_*), values[i] for
  * first+i; a property the TPM does not report reads as 0. */
 int ss_tpm_properties(ss_tpm *t, uint32_t first, uint32_t count, uint32_t *values,

@@ -38,6 +38,13 @@ typedef enum ss_ak_outcome { SS_AK_REUSED, SS_AK_CREATED, SS_AK_REPLACED } ss_ak
  * key, is SS_ETPM. */
 int ss_tpm_ak_load(ss_tpm *t, uint32_t ak_handle, ss_tpm_ak *ak, ss_err *err);
 
+/* The same for the AK a runner enrolled, whose public area its identity
+ * record holds: the object at ak_handle must be that key (by name, "not
+ * the enrolled one" otherwise, SS_ETPM).  One TPM command fewer than
+ * ss_tpm_ak_load. */
+int ss_tpm_ak_load_enrolled(ss_tpm *t, uint32_t ak_handle, const TPM2B_PUBLIC *enrolled,
+			    ss_tpm_ak *ak, ss_err *err);
+
 /* *child: the AK's qualified name is H_nameAlg(EK qualified name || AK
  * name), i.e. the TPM created it under this EK. */
 int ss_tpm_ak_is_child(ss_tpm *t, const ss_tpm_ak *ak, const ss_tpm_ek *ek, bool *child,

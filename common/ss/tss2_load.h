@@ -26,7 +26,7 @@
 #define SS_TSS2_RC_LIB "libtss2-rc.so.0"
 
 /* X(library, function) for every function called through the table;
- * the library is esys, tctildr or rc. */
+ * the library is esys or tctildr. */
 #define SS_TSS2_FUNCTIONS(X)                                                                    \
 	X(esys, Esys_ActivateCredential)                                                        \
 	X(esys, Esys_Create)                                                                    \
@@ -50,10 +50,10 @@
 	X(esys, Esys_TRSess_SetAttributes)                                                      \
 	X(esys, Esys_TR_Close)                                                                  \
 	X(esys, Esys_TR_FromTPMPublic)                                                          \
+	X(esys, Esys_TR_GetName)                                                                \
 	X(esys, Esys_TR_SetAuth)                                                                \
 	X(tctildr, Tss2_TctiLdr_Finalize)                                                       \
-	X(tctildr, Tss2_TctiLdr_Initialize)                                                     \
-	X(rc, Tss2_RC_Decode)
+	X(tctildr, Tss2_TctiLdr_Initialize)
 
 typedef struct ss_tss2_table {
 #define SS_TSS2_MEMBER(lib, fn) __typeof__(fn) *fn;
@@ -64,13 +64,18 @@ typedef struct ss_tss2_table {
 /* All NULL until ss_tss2_load succeeds. */
 extern ss_tss2_table ss_tss2;
 
-/* Load the three libraries and fill the table (once per process; later
- * calls return the first outcome).  Failure: SS_ETPM, "load TPM library
+/* Load ESAPI and the TCTI loader and fill the table (once per process;
+ * later calls return the first outcome).  Failure: SS_ETPM, "load TPM library
  * '<soname>': <why>". */
 int ss_tss2_load(ss_err *err);
 
 /* Esys_Free, also before anything is loaded (then p can only be NULL). */
 void ss_tss2_free(void *p);
+
+/* Tss2_RC_Decode's text for rc.  The decoder's library is loaded the
+ * first time a message needs it, not with the others: a run that goes
+ * well never does.  Without it, "TPM error". */
+const char *ss_tss2_rc_text(TSS2_RC rc);
 
 /* tss2_load.c itself fills the table by the real names. */
 #ifndef SS_TSS2_LOAD_SELF
@@ -96,10 +101,10 @@ void ss_tss2_free(void *p);
 #define Esys_TRSess_SetAttributes (ss_tss2.Esys_TRSess_SetAttributes)
 #define Esys_TR_Close (ss_tss2.Esys_TR_Close)
 #define Esys_TR_FromTPMPublic (ss_tss2.Esys_TR_FromTPMPublic)
+#define Esys_TR_GetName (ss_tss2.Esys_TR_GetName)
 #define Esys_TR_SetAuth (ss_tss2.Esys_TR_SetAuth)
 #define Tss2_TctiLdr_Finalize (ss_tss2.Tss2_TctiLdr_Finalize)
 #define Tss2_TctiLdr_Initialize (ss_tss2.Tss2_TctiLdr_Initialize)
-#define Tss2_RC_Decode (ss_tss2.Tss2_RC_Decode)
 #endif
 
 #endif

@@ -44,27 +44,58 @@ static int check_ak(uint32_t handle, const TPM2B_PUBLIC *pub, ss_err *err)
 	return SS_OK;
 }
 
-int ss_tpm_ak_load(ss_tpm *t, uint32_t ak_handle, ss_tpm_ak *ak, ss_err *err)
+/* Opening the AK's handle failed with rc: the loads go straight to the
+ * object, and only then is it worth a GetCapability to tell "nothing
+ * there" from other TPM errors. */
+static int not_there(ss_tpm *t, uint32_t ak_handle, int rc, ss_err *err)
 {
 	bool present;
+
+	if (!ss_tpm_has_handle(t, ak_handle, &present, NULL) && !present)
+		return ss_err_set(err, SS_ETPM, "no AK at persistent handle 0x%08x (enroll one first)",
+				  ak_handle);
+	return rc;
+}
+
+int ss_tpm_ak_load(ss_tpm *t, uint32_t ak_handle, ss_tpm_ak *ak, ss_err *err)
+{
 	int rc;
 
 	memset(ak, 0, sizeof *ak);
 	ak->handle = ak_handle;
 	ak->tr = ESYS_TR_NONE;
-	/* Straight to the object; only when that fails is it worth a
-	 * GetCapability to tell "nothing there" from other TPM errors. */
-	if ((rc = ss_tpm_persistent(t, ak_handle, &ak->tr, &ak->pub, NULL, err))) {
-		if (!ss_tpm_has_handle(t, ak_handle, &present, NULL) && !present)
-			return ss_err_set(err, SS_ETPM,
-					  "no AK at persistent handle 0x%08x (enroll one first)", ak_handle);
-		return rc;
-	}
+	if ((rc = ss_tpm_persistent(t, ak_handle, &ak->tr, &ak->pub, NULL, err)))
+		return not_there(t, ak_handle, rc, err);
 	if ((rc = check_ak(ak_handle, &ak->pub, err)) ||
 	    (rc = ss_tpm_public_name(&ak->pub.publicArea, ak->name, &ak->name_len, err))) {
 		ak->tr = ESYS_TR_NONE;
 		return rc == SS_ETPM ? rc : ss_err_prefix(err, "AK at 0x%08x", ak_handle);
 	}
+	return SS_OK;
+}
+
+int ss_tpm_ak_load_enrolled(ss_tpm *t, uint32_t ak_handle, const TPM2B_PUBLIC *enrolled,
+			    ss_tpm_ak *ak, ss_err *err)
+{
+	TPM2B_NAME there;
+	int rc;
+
+	memset(ak, 0, sizeof *ak);
+	ak->handle = ak_handle;
+	ak->tr = ESYS_TR_NONE;
+	if ((rc = check_ak(ak_handle, enrolled, err)) ||
+	    (rc = ss_tpm_public_name(&enrolled->publicArea, ak->name, &ak->name_len, err)))
+		return rc == SS_ETPM ? rc : ss_err_prefix(err, "AK at 0x%08x", ak_handle);
+	if ((rc = ss_tpm_persistent_name(t, ak_handle, &ak->tr, &there, err)))
+		return not_there(t, ak_handle, rc, err);
+	/* The name is a hash of the whole public area: equal names, the same
+	 * key with the same attributes. */
+	if (there.size != ak->name_len || memcmp(there.name, ak->name, ak->name_len) != 0) {
+		ak->tr = ESYS_TR_NONE;
+		return ss_err_set(err, SS_ETPM, "the AK at 0x%08x is not the enrolled one "
+				  "(enroll again)", ak_handle);
+	}
+	ak->pub = *enrolled;
 	return SS_OK;
 }
 

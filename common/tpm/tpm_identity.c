@@ -91,11 +91,8 @@ int ss_tpm_identity_reread(ss_tpm *t, const ss_identity *rec, ss_identity *id, s
 	int rc;
 
 	memset(id, 0, sizeof *id);
-	if ((rc = ss_tpm_ak_load(t, rec->ak.handle, &ak, err)))
+	if ((rc = ss_tpm_ak_load_enrolled(t, rec->ak.handle, &rec->ak.pub, &ak, err)))
 		return ss_err_prefix(err, "enrolled identity");
-	if (ak.name_len != rec->ak.name_len || memcmp(ak.name, rec->ak.name, ak.name_len) != 0)
-		return ss_err_set(err, SS_ETPM, "enrolled identity: the AK at 0x%08x is not the "
-				  "enrolled one (enroll again)", ak.handle);
 	if ((rc = ss_tpm_ek_select(t, rec->ek.handle, false, &ek, err))) {
 		ss_err_prefix(err, "enrolled identity");
 		goto out;

@@ -23,14 +23,12 @@ static void *open_lib(const char *soname)
  * turn a missing function into a crash later. */
 static void load(void)
 {
-	static const char esys_name[] = SS_TSS2_ESYS_LIB, tctildr_name[] = SS_TSS2_TCTILDR_LIB,
-			  rc_name[] = SS_TSS2_RC_LIB;
+	static const char esys_name[] = SS_TSS2_ESYS_LIB, tctildr_name[] = SS_TSS2_TCTILDR_LIB;
 	ss_tss2_table t;
-	void *esys, *tctildr, *rc, *sym;
+	void *esys, *tctildr, *sym;
 
 	memset(&t, 0, sizeof t);
-	if (!(esys = open_lib(esys_name)) || !(tctildr = open_lib(tctildr_name)) ||
-	    !(rc = open_lib(rc_name)))
+	if (!(esys = open_lib(esys_name)) || !(tctildr = open_lib(tctildr_name)))
 		return;
 #define SS_TSS2_LOOKUP(lib, fn)                                                                 \
 	if (!(sym = dlsym(lib, #fn))) {                                                         \
@@ -59,4 +57,21 @@ void ss_tss2_free(void *p)
 {
 	if (ss_tss2.Esys_Free)
 		ss_tss2.Esys_Free(p);
+}
+
+static pthread_once_t rc_once = PTHREAD_ONCE_INIT;
+static __typeof__(Tss2_RC_Decode) *rc_decode;
+
+static void load_rc(void)
+{
+	void *h = dlopen(SS_TSS2_RC_LIB, RTLD_NOW | RTLD_LOCAL), *sym;
+
+	if (h && (sym = dlsym(h, "Tss2_RC_Decode")))
+		memcpy(&rc_decode, &sym, sizeof sym);
+}
+
+const char *ss_tss2_rc_text(TSS2_RC rc)
+{
+	pthread_once(&rc_once, load_rc);
+	return rc_decode ? rc_decode(rc) : "TPM error";
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ss/io.h"
@@ -79,6 +80,48 @@ TEST(secret_read_refuses_group_readable_short_and_symlink)
 	CHECK(symlink(path("k1"), path("klink")) == 0);
 	CHECK(ss_secret_read_file(path("klink"), 1, 64, &s, &err) == SS_EINPUT);
 	CHECK(strstr(err.msg, "symbolic link") != NULL);
+}
+
+/* The buffer starts at the file's size (or a page, for a descriptor) and
+ * grows: what is read is the same bytes as with a buffer of max, and the
+ * limits are the same at every size around a page. */
+TEST(secret_read_sizes_its_buffer_and_grows)
+{
+	static const size_t sizes[] = { 1, 4095, 4096, 4097, 9000, 20000 };
+	char data[20001];
+	ss_err err = { 0 };
+	ss_secret s = SS_SECRET_INIT;
+
+	for (size_t i = 0; i < sizeof data - 1; i++)
+		data[i] = (char)('a' + i % 26);
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		size_t n = sizes[k];
+		int fds[2];
+		pid_t pid;
+
+		data[n] = 0;
+		put("grow", data, 0600);
+		CHECK(ss_secret_read_file(path("grow"), 1, 20000, &s, &err) == SS_OK);
+		CHECK(s.len == n && memcmp(s.p, data, n) == 0);
+		ss_secret_free(&s);
+		CHECK(ss_secret_read_file(path("grow"), 1, n, &s, &err) == SS_OK && s.len == n);
+		ss_secret_free(&s);
+		if (n > 1)
+			CHECK(ss_secret_read_file(path("grow"), 1, n - 1, &s, &err) == SS_EINPUT);
+		/* A pipe: no size to start from. */
+		CHECK(pipe(fds) == 0);
+		pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			_exit(write(fds[1], data, n) == (ssize_t)n ? 0 : 1);
+		}
+		close(fds[1]);
+		CHECK(ss_secret_read_fd(fds[0], 1, 20000, &s, &err) == SS_OK);
+		CHECK(s.len == n && memcmp(s.p, data, n) == 0);
+		ss_secret_free(&s);
+		waitpid(pid, NULL, 0);
+		data[n] = (char)('a' + n % 26);
+	}
 }
 
 TEST(file_replace_is_atomic_and_leaves_no_temp)
@@ -174,6 +217,7 @@ int main(void)
 	RUN(secret_file_is_created_0600_and_never_replaced);
 	RUN(secret_file_refuses_dangling_symlink_target);
 	RUN(secret_read_refuses_group_readable_short_and_symlink);
+	RUN(secret_read_sizes_its_buffer_and_grows);
 	RUN(file_replace_is_atomic_and_leaves_no_temp);
 	RUN(read_cap_is_enforced);
 	RUN(state_dir_chain_and_mode);
